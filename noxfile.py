@@ -1,0 +1,56 @@
+"""Developer tasks: ``nox -s tests``, ``lint``, ``typecheck``, ``demo``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typecheck"]
+
+PYTHON = ["3.11"]
+TEST_DEPS = ["pytest>=8", "hypothesis>=6.100"]
+# The oldest versions of the runtime dependencies that pyproject.toml admits.
+OLDEST = [
+    "azure-core==1.31.0",
+    "azure-identity==1.19.0",
+    "msal-extensions==1.2.0",
+    "cryptography==42.0.0",
+    "trustme==1.1.0",
+]
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole pytest suite, end-to-end tests included."""
+    session.install("-e", ".[testing,storage]", *TEST_DEPS)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_oldest(session: nox.Session) -> None:
+    """The suite against the lowest dependency versions pyproject.toml allows."""
+    session.install("-e", ".[testing]", *TEST_DEPS, *OLDEST)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on src/."""
+    session.install("-e", ".[testing,storage]", "mypy>=1.10")
+    session.run("mypy", "--strict", "src/azlogin")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Start the emulator, resolve a credential from AZCOPY_* variables, show the token's claims."""
+    session.install("-e", ".[testing]")
+    session.run("python", "examples/demo.py")

@@ -1,0 +1,129 @@
+"""Loading a service principal's certificate (PEM or PKCS12) and checking it before use.
+
+azure-identity would only fail at the first token request, with a message about
+cryptography internals; checking here turns each problem into a ConfigurationError that
+names the variable and the fix. No message ever contains the password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from .errors import ConfigurationError
+
+__all__ = ["CertificateMaterial", "load_certificate", "parse_certificate"]
+
+
+@dataclass(frozen=True)
+class CertificateMaterial:
+    """What CertificateCredential needs: the file's bytes and the password that opens them."""
+
+    data: bytes = field(repr=False)
+    password: bytes | None = field(repr=False)
+    fmt: str  # "pem" or "pkcs12"
+
+
+def load_certificate(
+    path: str, password: str | None, *, path_label: str, password_label: str
+) -> CertificateMaterial:
+    """Read and check the certificate at ``path`` (the thin I/O shell of this module)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"{path_label} points to {path!r}, which does not exist; set it to the path of a "
+            "PEM or PKCS12 (.pfx) file that holds the certificate and its private key."
+        ) from None
+    except OSError as error:
+        raise ConfigurationError(
+            f"{path_label} points to {path!r}, which cannot be read ({error.strerror}); "
+            "check the path and the file's permissions."
+        ) from None
+    return parse_certificate(
+        data, password, where=f"{path_label} ({path!r})", password_label=password_label
+    )
+
+
+def parse_certificate(
+    data: bytes, password: str | None, *, where: str, password_label: str
+) -> CertificateMaterial:
+    """Check that ``data`` holds a certificate and its private key, openable with ``password``."""
+    secret = password.encode("utf-8") if password else None
+    if b"-----BEGIN" in data:
+        return _parse_pem(data, secret, where=where, password_label=password_label)
+    return _parse_pkcs12(data, secret, where=where, password_label=password_label)
+
+
+def _parse_pem(
+    data: bytes, password: bytes | None, *, where: str, password_label: str
+) -> CertificateMaterial:
+    if b"PRIVATE KEY-----" not in data:
+        raise ConfigurationError(
+            f"{where} is a PEM file without a private key; the file must hold both the "
+            "certificate and its private key (concatenate the key's PEM block into it)."
+        )
+    try:
+        certificate = x509.load_pem_x509_certificate(data)
+    except ValueError:
+        raise ConfigurationError(
+            f"{where} holds a private key but no readable certificate; add the certificate's "
+            "PEM block to the file."
+        ) from None
+    try:
+        key = serialization.load_pem_private_key(data, password=password)
+    except TypeError:
+        if password is None:
+            raise ConfigurationError(
+                f"{where} has an encrypted private key; set {password_label} to its password."
+            ) from None
+        # The key is not encrypted, so the password is not needed: drop it rather than fail.
+        key = serialization.load_pem_private_key(data, password=None)
+        password = None
+    except ValueError:
+        raise ConfigurationError(
+            f"{where}: the private key could not be decrypted; check {password_label} "
+            "(wrong password) or that the key is a valid PEM private key."
+        ) from None
+    _check_pair(certificate, key, where)
+    return CertificateMaterial(data, password, "pem")
+
+
+def _parse_pkcs12(
+    data: bytes, password: bytes | None, *, where: str, password_label: str
+) -> CertificateMaterial:
+    try:
+        key, certificate, _ = pkcs12.load_key_and_certificates(data, password)
+    except ValueError:
+        hint = f"check {password_label}" if password else f"set {password_label} if it has one"
+        raise ConfigurationError(
+            f"{where} could not be opened as PKCS12 (.pfx) or PEM: wrong password ({hint}) or "
+            "not a certificate file."
+        ) from None
+    if key is None:
+        raise ConfigurationError(
+            f"{where} is a PKCS12 file without a private key; export it with the private key."
+        )
+    if certificate is None:
+        raise ConfigurationError(f"{where} is a PKCS12 file without a certificate.")
+    _check_pair(certificate, key, where)
+    return CertificateMaterial(data, password, "pkcs12")
+
+
+def _check_pair(certificate: x509.Certificate, key: object, where: str) -> None:
+    public_key = getattr(key, "public_key", None)
+    if public_key is None:
+        raise ConfigurationError(f"{where} holds a private key of an unsupported kind.")
+    encoding = serialization.Encoding.PEM
+    fmt = serialization.PublicFormat.SubjectPublicKeyInfo
+    if public_key().public_bytes(encoding, fmt) != certificate.public_key().public_bytes(
+        encoding, fmt
+    ):
+        raise ConfigurationError(
+            f"{where}: the private key does not belong to the certificate; put the matching "
+            "key beside the certificate."
+        )

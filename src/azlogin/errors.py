@@ -1,0 +1,34 @@
+"""The exceptions azlogin raises.
+
+Token acquisition failures are not here: they surface as azure-core's
+``ClientAuthenticationError`` so that Azure SDK code handles them as usual.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AzLoginError",
+    "ConfigurationError",
+    "NotLoggedInError",
+    "UntrustedDestinationError",
+]
+
+
+class AzLoginError(Exception):
+    """Base class of every error azlogin raises itself."""
+
+
+class ConfigurationError(AzLoginError, ValueError):
+    """A setting is missing, malformed or contradicts another.
+
+    The message names the environment variable (or keyword) at fault and how to
+    fix it. It never contains the value of a secret.
+    """
+
+
+class NotLoggedInError(AzLoginError):
+    """No login type is configured and no saved login exists."""
+
+
+class UntrustedDestinationError(AzLoginError):
+    """A token would have been sent to a host outside the trusted suffixes."""

@@ -1,0 +1,121 @@
+"""get_credential: from the environment mapping and keywords to a working credential."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .builders import BuildOptions
+from .credential import Credential
+from .errors import NotLoggedInError
+from .login_types import LoginType, lookup_login_type, valid_names
+from .saved_login import SavedLogin, load_saved_login
+from .settings import Settings, blank_to_none, read_settings
+from .trust import TrustedSuffixes
+from .variables import AUTO_LOGIN_TYPE, VARIABLES
+
+__all__ = ["OPTION_KEYWORDS", "OVERRIDE_KEYWORDS", "get_credential", "resolve_settings"]
+
+_LOGGER = logging.getLogger("azlogin")
+
+OVERRIDE_KEYWORDS: tuple[str, ...] = tuple(
+    dict.fromkeys([variable.setting for variable in VARIABLES] + ["trusted_microsoft_suffixes"])
+)
+"""Keywords that beat their environment variable (DESIGN.md's override list)."""
+
+OPTION_KEYWORDS: tuple[str, ...] = (
+    "prompt_callback",
+    "connection_verify",
+    "transport",
+    "process_timeout",
+)
+"""The library's own keywords: see :class:`azlogin.builders.BuildOptions`."""
+
+
+def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Credential:
+    """Build the credential AzCopy would use for ``env`` (default ``os.environ``).
+
+    ``AZCOPY_AUTO_LOGIN_TYPE`` picks the login type; the variables of that type (see
+    ``azlogin env`` or the docs) configure it. Each override keyword beats its variable:
+    ``login_type``, ``tenant_id``, ``aad_endpoint``, ``identity_client_id``,
+    ``identity_object_id``, ``identity_resource_id``, ``application_id``, ``client_secret``,
+    ``certificate_path``, ``certificate_password``, ``federated_token_file`` and
+    ``trusted_microsoft_suffixes``. The library's own keywords:
+
+    - ``prompt_callback(verification_uri, user_code, expires_on)``: shows the device code
+      (default: a line on stderr);
+    - ``connection_verify``: a CA bundle path, or ``False`` (never in production);
+    - ``transport``: an azure-core ``HttpTransport`` for the credential's own requests;
+    - ``process_timeout``: seconds to wait for ``az`` or ``pwsh`` (AZCLI, PSCRED).
+
+    Raises :class:`NotLoggedInError` when no login type is set and no login was saved,
+    :class:`ConfigurationError` for a missing or malformed setting (naming the variable),
+    and ``TypeError`` for an unknown keyword. No network I/O happens here.
+    """
+    environ: Mapping[str, str] = os.environ if env is None else env
+    overrides, options, suffixes = _split_keywords(keywords)
+    settings, login_type = resolve_settings(environ, overrides)
+    inner = login_type.build(settings, options)
+    credential = Credential(
+        inner, login_type=login_type.name, details=settings.public(), trusted_suffixes=suffixes
+    )
+    _LOGGER.info("azlogin: %r", credential)
+    return credential
+
+
+def resolve_settings(
+    env: Mapping[str, str],
+    overrides: Mapping[str, str | None],
+    *,
+    saved_login: SavedLogin | None = None,
+) -> tuple[Settings, LoginType]:
+    """Decide the login type and read its settings. Pure apart from the saved-login lookup."""
+    chosen = blank_to_none(overrides.get("login_type"))
+    label = "the login_type= keyword" if chosen else AUTO_LOGIN_TYPE.name
+    chosen = chosen or blank_to_none(env.get(AUTO_LOGIN_TYPE.name))
+    if chosen is None:
+        saved = saved_login if saved_login is not None else load_saved_login(env)
+        if saved is None:
+            raise NotLoggedInError(
+                f"No login is configured: set {AUTO_LOGIN_TYPE.name} to one of {valid_names()} "
+                "(with the variables that type needs; `azlogin env` lists them), "
+                "or pass login_type= to get_credential()."
+            )
+        env, chosen, label = saved.variables, saved.login_type, "the saved login"
+    login_type = lookup_login_type(chosen, label)
+    return read_settings(login_type.name, login_type.variables, env, overrides), login_type
+
+
+def _split_keywords(
+    keywords: Mapping[str, Any],
+) -> tuple[dict[str, str | None], BuildOptions, TrustedSuffixes]:
+    unknown = sorted(set(keywords) - set(OVERRIDE_KEYWORDS) - set(OPTION_KEYWORDS))
+    if unknown:
+        raise TypeError(
+            f"get_credential() got unexpected keyword argument(s) {', '.join(unknown)}; "
+            f"valid keywords are {', '.join(OVERRIDE_KEYWORDS + OPTION_KEYWORDS)}."
+        )
+    overrides: dict[str, str | None] = {}
+    for name in OVERRIDE_KEYWORDS:
+        value = keywords.get(name)
+        if name == "trusted_microsoft_suffixes" or value is None:
+            continue
+        if not isinstance(value, str):
+            raise TypeError(f"{name}= must be a string, not {type(value).__name__}.")
+        overrides[name] = value
+    suffixes = TrustedSuffixes(extra=_suffix_extra(keywords.get("trusted_microsoft_suffixes")))
+    options = BuildOptions(**{name: keywords[name] for name in OPTION_KEYWORDS if name in keywords})
+    return overrides, options, suffixes
+
+
+def _suffix_extra(value: object) -> str | Iterable[str] | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Iterable):
+        return [str(item) for item in value]
+    raise TypeError(
+        "trusted_microsoft_suffixes= must be a 'a;b' string or an iterable of strings, "
+        f"not {type(value).__name__}."
+    )

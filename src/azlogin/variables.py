@@ -1,0 +1,122 @@
+"""Every environment variable azlogin reads, named once, with what it means.
+
+The login-type table (:mod:`azlogin.login_types`), the error messages, the ``env``
+command and the docs all read these definitions; nothing else spells a variable name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["VARIABLES", "Variable"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable.
+
+    ``setting`` is the keyword of :func:`azlogin.get_credential` that overrides it;
+    ``secret`` variables are never echoed in messages, reprs or output.
+    """
+
+    name: str
+    setting: str
+    description: str
+    secret: bool = False
+
+
+AUTO_LOGIN_TYPE = Variable(
+    "AZCOPY_AUTO_LOGIN_TYPE",
+    "login_type",
+    "How to sign in: DEVICE, MSI, SPN, AZCLI, PSCRED or WORKLOAD (case-insensitive).",
+)
+TENANT_ID = Variable(
+    "AZCOPY_TENANT_ID",
+    "tenant_id",
+    "Microsoft Entra tenant (GUID or domain). DEVICE defaults to 'common'; for AZCLI and "
+    "PSCRED, unset or 'common' means the tool's own tenant.",
+)
+ACTIVE_DIRECTORY_ENDPOINT = Variable(
+    "AZCOPY_ACTIVE_DIRECTORY_ENDPOINT",
+    "aad_endpoint",
+    "Microsoft Entra authority host for national clouds, ADFS or Azure Stack "
+    "(https only; default https://login.microsoftonline.com).",
+)
+MSI_CLIENT_ID = Variable(
+    "AZCOPY_MSI_CLIENT_ID",
+    "identity_client_id",
+    "Client ID of a user-assigned managed identity.",
+)
+MSI_OBJECT_ID = Variable(
+    "AZCOPY_MSI_OBJECT_ID",
+    "identity_object_id",
+    "Object (principal) ID of a user-assigned managed identity.",
+)
+MSI_RESOURCE_STRING = Variable(
+    "AZCOPY_MSI_RESOURCE_STRING",
+    "identity_resource_id",
+    "Azure resource ID of a user-assigned managed identity.",
+)
+SPA_APPLICATION_ID = Variable(
+    "AZCOPY_SPA_APPLICATION_ID",
+    "application_id",
+    "Application (client) ID of the service principal's app registration.",
+)
+SPA_CLIENT_SECRET = Variable(
+    "AZCOPY_SPA_CLIENT_SECRET",
+    "client_secret",
+    "Client secret of the service principal (used when no certificate path is set).",
+    secret=True,
+)
+SPA_CERT_PATH = Variable(
+    "AZCOPY_SPA_CERT_PATH",
+    "certificate_path",
+    "Path to a PEM or PKCS12 (.pfx) file holding the service principal's certificate and "
+    "private key; when set, the login uses the certificate.",
+)
+SPA_CERT_PASSWORD = Variable(
+    "AZCOPY_SPA_CERT_PASSWORD",
+    "certificate_password",
+    "Password of the certificate's private key, if it has one.",
+    secret=True,
+)
+AZURE_CLIENT_ID = Variable(
+    "AZURE_CLIENT_ID",
+    "application_id",
+    "Workload identity: client ID of the app registration or user-assigned identity "
+    "federated with the pod's service account.",
+)
+AZURE_TENANT_ID = Variable(
+    "AZURE_TENANT_ID",
+    "tenant_id",
+    "Workload identity: Microsoft Entra tenant of the federated identity.",
+)
+AZURE_FEDERATED_TOKEN_FILE = Variable(
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "federated_token_file",
+    "Workload identity: path of the projected service-account token file.",
+)
+AZURE_AUTHORITY_HOST = Variable(
+    "AZURE_AUTHORITY_HOST",
+    "aad_endpoint",
+    "Workload identity: Microsoft Entra authority host (https only; default "
+    "https://login.microsoftonline.com).",
+)
+
+VARIABLES: tuple[Variable, ...] = (
+    AUTO_LOGIN_TYPE,
+    TENANT_ID,
+    ACTIVE_DIRECTORY_ENDPOINT,
+    MSI_CLIENT_ID,
+    MSI_OBJECT_ID,
+    MSI_RESOURCE_STRING,
+    SPA_APPLICATION_ID,
+    SPA_CLIENT_SECRET,
+    SPA_CERT_PATH,
+    SPA_CERT_PASSWORD,
+    AZURE_CLIENT_ID,
+    AZURE_TENANT_ID,
+    AZURE_FEDERATED_TOKEN_FILE,
+    AZURE_AUTHORITY_HOST,
+)
+"""Every variable, in the order ``azlogin env`` and the docs list them."""

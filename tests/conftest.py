@@ -1,0 +1,51 @@
+"""Shared fixtures: one loopback Entra ID emulator per test session, reset for every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from azlogin.testing import EntraEmulator
+from tests.support import SECRET
+
+
+@pytest.fixture(scope="session")
+def _session_emulator() -> Iterator[EntraEmulator]:
+    with EntraEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(_session_emulator: EntraEmulator) -> EntraEmulator:
+    _session_emulator.reset()
+    return _session_emulator
+
+
+@pytest.fixture(scope="session")
+def certificates(
+    _session_emulator: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """Certificate files registered with the emulator's service principal, by kind."""
+    folder = tmp_path_factory.mktemp("certs")
+    write = _session_emulator.write_certificate
+    return {
+        "pem": write(folder / "plain.pem", fmt="pem"),
+        "pem_encrypted": write(folder / "encrypted.pem", fmt="pem", password=SECRET),
+        "pkcs12": write(folder / "cert.pfx", fmt="pkcs12", password=SECRET),
+        "pem_no_key": write(folder / "nokey.pem", fmt="pem", include_key=False),
+    }
+
+
+@pytest.fixture
+def standins_on_path(
+    emulator: EntraEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The emulator's `az` and `pwsh` stand-ins, first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    emulator.install_cli_standins(bin_dir)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    return bin_dir
