@@ -48,11 +48,23 @@ def normalize_host(host: str) -> str | None:
     except UnicodeError:
         return None
     labels = ascii_host.split(".")
+    if len(labels) != len(host.split(".")):
+        # NFKC folded a lookalike (such as U+2024 ONE DOT LEADER) into a dot: refuse it.
+        return None
     if len(ascii_host) > 253 or not all(_LABEL.match(label) for label in labels):
         return None
     if labels[-1].isdigit():  # "1.2.3" or "10.0.0.256": not a name, not an address
         return None
+    if any(label.startswith("xn--") and not _valid_a_label(label) for label in labels):
+        return None
     return ascii_host
+
+
+def _valid_a_label(label: str) -> bool:
+    try:
+        return bool(label[4:]) and bool(label.encode("ascii").decode("idna"))
+    except UnicodeError:
+        return False
 
 
 @dataclass(frozen=True)

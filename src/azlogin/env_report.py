@@ -1,0 +1,65 @@
+"""What ``azlogin env`` shows: every variable azlogin reads, its meaning and current value.
+
+Generated from the variable definitions and the login-type table; secrets are shown as
+``REDACTED`` unless the caller asks for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .login_types import LOGIN_TYPES
+from .variables import AUTO_LOGIN_TYPE, VARIABLES
+
+__all__ = ["REDACTED", "EnvRow", "env_rows", "redact"]
+
+REDACTED = "REDACTED"
+
+
+@dataclass(frozen=True)
+class EnvRow:
+    name: str
+    description: str
+    value: str | None
+    secret: bool
+    login_types: tuple[str, ...]
+
+
+def env_rows(env: Mapping[str, str], *, show_sensitive: bool = False) -> list[EnvRow]:
+    """One row per variable, in the documented order."""
+    rows = []
+    for variable in VARIABLES:
+        value = env.get(variable.name)
+        if value is not None and variable.secret and not show_sensitive:
+            value = REDACTED
+        used_by = tuple(
+            login_type.name for login_type in LOGIN_TYPES if variable in login_type.variables
+        )
+        if variable is AUTO_LOGIN_TYPE:
+            used_by = tuple(login_type.name for login_type in LOGIN_TYPES)
+        rows.append(EnvRow(variable.name, variable.description, value, variable.secret, used_by))
+    return rows
+
+
+def redact(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with every secret variable's value replaced by ``REDACTED``."""
+    secret = {variable.name for variable in VARIABLES if variable.secret}
+    return {name: REDACTED if name in secret else value for name, value in env.items()}
+
+
+def login_types_markdown() -> str:
+    """The docs' table of login types and their variables, generated from the table."""
+    lines = []
+    for login_type in LOGIN_TYPES:
+        lines.append(f"### `{login_type.name}`\n")
+        lines.append(f"{login_type.summary} Builds azure-identity's `{login_type.credential}`.\n")
+        lines.append("| variable | keyword | secret | meaning |")
+        lines.append("| --- | --- | --- | --- |")
+        for variable in login_type.variables:
+            secret = "yes" if variable.secret else ""
+            lines.append(
+                f"| `{variable.name}` | `{variable.setting}=` | {secret} | {variable.description} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
