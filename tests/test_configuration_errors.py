@@ -37,6 +37,12 @@ def _mismatched_pair(certificates: dict[str, str], tmp_path: Path) -> str:
     return str(path)
 
 
+def _junk_file(tmp_path: Path) -> str:
+    path = tmp_path / "junk.bin"
+    path.write_bytes(b"\x00\x01 not a certificate")
+    return str(path)
+
+
 # (case id, env builder, keywords, substrings the message must contain)
 CASES: list[tuple[str, Any, dict[str, Any], tuple[str, ...]]] = [
     (
@@ -134,7 +140,7 @@ CASES: list[tuple[str, Any, dict[str, Any], tuple[str, ...]]] = [
     ),
     (
         "not a certificate at all",
-        lambda c, t: {**CERT, "AZCOPY_SPA_CERT_PATH": __file__},
+        lambda c, t: {**CERT, "AZCOPY_SPA_CERT_PATH": _junk_file(t)},
         {},
         ("AZCOPY_SPA_CERT_PATH", "PKCS12"),
     ),

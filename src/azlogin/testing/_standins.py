@@ -59,10 +59,6 @@ class StandinError(Exception):
 
 
 def fetch_token(resource, tenant):
-    context = ssl.create_default_context(cafile=CONFIG["ca_path"])
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
-    )
     body = {"resource": resource, "tenant": tenant, "tool": CONFIG["tool"]}
     request = urllib.request.Request(
         CONFIG["authority"] + "/_standin/token",
@@ -71,6 +67,10 @@ def fetch_token(resource, tenant):
         method="POST",
     )
     try:
+        context = ssl.create_default_context(cafile=CONFIG["ca_path"])
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+        )
         with opener.open(request, timeout=30) as response:
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:

@@ -1,0 +1,135 @@
+"""GuardedTransport: refuses, before a byte is sent, a bearer token bound for an untrusted host.
+
+It wraps the transport, the last stage of an azure-core pipeline, so every hop is checked:
+the first request, each retry, the secondary-host fallback and every redirect, whatever the
+policies above it decided.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
+
+from .trust import TrustedSuffixes
+
+__all__ = ["AsyncGuardedTransport", "GuardedTransport", "check_request"]
+
+_LOGGER = logging.getLogger("azlogin.guard")
+
+
+def carries_bearer_token(headers: Mapping[str, str]) -> bool:
+    """Whether an ``Authorization: Bearer ...`` header is present (names and scheme fold case)."""
+    return any(
+        name.lower() == "authorization" and value.strip().lower().startswith("bearer")
+        for name, value in headers.items()
+    )
+
+
+def check_request(url: str, headers: Mapping[str, str], trusted: TrustedSuffixes) -> None:
+    """Raise UntrustedDestinationError if a bearer token would go to an untrusted or http URL."""
+    if carries_bearer_token(headers):
+        trusted.check(url)
+
+
+class GuardedTransport(HttpTransport[Any, Any]):
+    """Wraps any azure-core ``HttpTransport``; see the module docstring.
+
+    ``inner`` defaults to azure-core's ``RequestsTransport``; ``trusted_suffixes`` to AzCopy's
+    defaults. Requests without a bearer token pass untouched.
+    """
+
+    def __init__(
+        self,
+        inner: HttpTransport[Any, Any] | None = None,
+        *,
+        trusted_suffixes: TrustedSuffixes | None = None,
+        **transport_kwargs: Any,
+    ) -> None:
+        if inner is None:
+            from azure.core.pipeline.transport import RequestsTransport
+
+            inner = RequestsTransport(**transport_kwargs)
+        elif transport_kwargs:
+            raise TypeError("pass transport keywords to the inner transport, not both")
+        self.inner = inner
+        self.trusted_suffixes = trusted_suffixes or TrustedSuffixes()
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        check_request(request.url, request.headers, self.trusted_suffixes)
+        return self.inner.send(request, **kwargs)
+
+    def open(self) -> None:
+        self.inner.open()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def sleep(self, duration: float) -> None:
+        self.inner.sleep(duration)
+
+    def __enter__(self) -> GuardedTransport:
+        self.inner.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.inner.__exit__(exc_type, exc, traceback)
+
+    def __repr__(self) -> str:
+        return f"GuardedTransport({self.inner!r}, {self.trusted_suffixes!r})"
+
+
+class AsyncGuardedTransport(AsyncHttpTransport[Any, Any]):
+    """The asyncio twin of :class:`GuardedTransport`; ``inner`` defaults to ``AioHttpTransport``."""
+
+    def __init__(
+        self,
+        inner: AsyncHttpTransport[Any, Any] | None = None,
+        *,
+        trusted_suffixes: TrustedSuffixes | None = None,
+        **transport_kwargs: Any,
+    ) -> None:
+        if inner is None:
+            from azure.core.pipeline.transport import AioHttpTransport
+
+            inner = AioHttpTransport(**transport_kwargs)
+        elif transport_kwargs:
+            raise TypeError("pass transport keywords to the inner transport, not both")
+        self.inner = inner
+        self.trusted_suffixes = trusted_suffixes or TrustedSuffixes()
+
+    async def send(self, request: Any, **kwargs: Any) -> Any:
+        check_request(request.url, request.headers, self.trusted_suffixes)
+        return await self.inner.send(request, **kwargs)
+
+    async def open(self) -> None:
+        await self.inner.open()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def sleep(self, duration: float) -> None:
+        await self.inner.sleep(duration)
+
+    async def __aenter__(self) -> AsyncGuardedTransport:
+        await self.inner.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        await self.inner.__aexit__(exc_type, exc, traceback)
+
+    def __repr__(self) -> str:
+        return f"AsyncGuardedTransport({self.inner!r}, {self.trusted_suffixes!r})"
