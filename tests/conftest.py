@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from azlogin.testing import EntraEmulator
+from tests.azurite import Azurite
 from tests.support import SECRET
 
 
@@ -49,3 +50,12 @@ def standins_on_path(
     emulator.install_cli_standins(bin_dir)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     return bin_dir
+
+
+@pytest.fixture(scope="session")
+def azurite(
+    _session_emulator: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Azurite]:
+    """Azurite's blob service over HTTPS with OAuth, its certificate from the emulator's CA."""
+    with Azurite(_session_emulator.ca, tmp_path_factory.mktemp("azurite")) as server:
+        yield server

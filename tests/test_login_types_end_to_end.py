@@ -12,7 +12,7 @@ from azure.core.exceptions import ClientAuthenticationError
 
 import azlogin
 from azlogin.testing import EntraEmulator
-from tests.support import SECRET
+from tests.support import SECRET, managed_identity_env
 
 STORAGE_AUDIENCE = "https://storage.azure.com"
 
@@ -25,17 +25,6 @@ def _claims_of(credential: azlogin.Credential, emulator: EntraEmulator) -> dict[
     # azure-identity adds expires_in to its clock read before the request: up to a second early.
     assert 0 <= int(claims["exp"]) - info.expires_on <= 2
     return claims
-
-
-def _platform(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Managed identity endpoints are the host platform's: azure-identity reads them from the
-    process environment. Put them there; return the AZCOPY_* part for get_credential."""
-    for name in ("IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AZURE_POD_IDENTITY_AUTHORITY_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        if not name.startswith("AZCOPY_"):
-            monkeypatch.setenv(name, value)
-    return {name: value for name, value in env.items() if name.startswith("AZCOPY_")}
 
 
 def test_spn_with_client_secret(emulator: EntraEmulator) -> None:
@@ -132,7 +121,7 @@ def test_managed_identity(
     emulator: EntraEmulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    env = _platform(emulator.env("MSI", via=via, identity=identity), monkeypatch)
+    env = managed_identity_env(emulator.env("MSI", via=via, identity=identity), monkeypatch)
     credential = azlogin.get_credential(env)
     claims = _claims_of(credential, emulator)
     expected_oid = emulator.msi_object_id if identity else emulator.system_identity_object_id
@@ -144,7 +133,7 @@ def test_managed_identity(
 def test_managed_identity_by_keyword_beats_the_variable(
     emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = _platform(emulator.env("MSI", identity="client_id"), monkeypatch)
+    env = managed_identity_env(emulator.env("MSI", identity="client_id"), monkeypatch)
     env["AZCOPY_MSI_CLIENT_ID"] = "not-a-known-identity"
     credential = azlogin.get_credential(env, identity_client_id=emulator.msi_client_id)
     assert _claims_of(credential, emulator)["oid"] == emulator.msi_object_id
@@ -153,7 +142,7 @@ def test_managed_identity_by_keyword_beats_the_variable(
 def test_unknown_managed_identity_fails_as_client_authentication_error(
     emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = _platform(emulator.env("MSI"), monkeypatch)
+    env = managed_identity_env(emulator.env("MSI"), monkeypatch)
     credential = azlogin.get_credential(env, identity_object_id="no-such-identity")
     with pytest.raises(ClientAuthenticationError):
         credential.get_token()

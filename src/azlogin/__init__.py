@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._version import __version__
 from .credential import STORAGE_SCOPE, Credential
 from .errors import AzLoginError, ConfigurationError, NotLoggedInError, UntrustedDestinationError
+from .guard import AsyncGuardedTransport, GuardedTransport
 from .login_types import LOGIN_TYPES, LoginType
 from .resolve import get_credential
 from .trust import DEFAULT_TRUSTED_SUFFIXES, TrustedSuffixes
@@ -17,9 +18,11 @@ __all__ = [
     "DEFAULT_TRUSTED_SUFFIXES",
     "LOGIN_TYPES",
     "STORAGE_SCOPE",
+    "AsyncGuardedTransport",
     "AzLoginError",
     "ConfigurationError",
     "Credential",
+    "GuardedTransport",
     "LoginType",
     "NotLoggedInError",
     "TrustedSuffixes",
