@@ -17,6 +17,9 @@ OLDEST = [
     "msal-extensions==1.2.0",
     "cryptography==42.0.0",
     "trustme==1.1.0",
+    "azure-storage-blob==12.23.0",
+    "azure-storage-file-datalake==12.17.0",
+    "azure-storage-file-share==12.19.0",
 ]
 
 
@@ -30,7 +33,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests_oldest(session: nox.Session) -> None:
     """The suite against the lowest dependency versions pyproject.toml allows."""
-    session.install("-e", ".[testing]", *TEST_DEPS, *OLDEST)
+    session.install("-e", ".[testing,storage]", *TEST_DEPS, *OLDEST)
     session.run("pytest", *session.posargs)
 
 
@@ -51,6 +54,6 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Start the emulator, resolve a credential from AZCOPY_* variables, show the token's claims."""
-    session.install("-e", ".[testing]")
+    """Emulator + Azurite: credentials from AZCOPY_* variables, a blob round trip, the guard."""
+    session.install("-e", ".[testing,storage]")
     session.run("python", "examples/demo.py")

@@ -1,8 +1,9 @@
-"""azlogin demo: sign in the way AzCopy does, against a loopback Microsoft Entra ID.
+"""azlogin demo: sign in the way AzCopy does, against a loopback Microsoft Entra ID and Azurite.
 
 Starts azlogin.testing.EntraEmulator, sets the AZCOPY_* variables a pipeline would set, resolves
-a credential with azlogin.get_credential, gets a token and prints its claims. The raw token is
-never printed. Run it with ``nox -s demo`` (or ``python examples/demo.py`` with azlogin[testing]).
+credentials with azlogin.get_credential and prints their tokens' claims (never a raw token). Then
+it starts Azurite (installed from npm on first use), uploads and downloads a blob through
+azlogin.storage, and shows the guard refusing a lookalike host. Run it with ``nox -s demo``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import tempfile
 from pathlib import Path
 
 import azlogin
+from azlogin import storage
 from azlogin.env_report import redact
 from azlogin.testing import EntraEmulator
+from azlogin.testing.azurite import Azurite
 
 SHOWN_CLAIMS = ("aud", "iss", "tid", "appid", "oid", "iat", "exp")
 
@@ -81,7 +84,31 @@ def main() -> None:
         except azlogin.ConfigurationError as error:
             print(f"\n== A missing setting is named, the secret never echoed:\n   {error}")
 
+        round_trip(emulator, Path(scratch))
         print(f"\nRequests the emulator served: {dict(emulator.requests)}")
+
+
+def round_trip(emulator: EntraEmulator, scratch: Path) -> None:
+    print("\n== Azurite round trip (blob service over HTTPS, OAuth), signed in as the SPN")
+    with Azurite(emulator.ca, scratch) as azurite:
+        client = storage.blob_service_client(
+            azurite.account_url,
+            env=emulator.env("SPN"),
+            trusted_microsoft_suffixes="127.0.0.1",  # loopback is trusted only when asked
+            connection_verify=emulator.ca_path,
+        )
+        container = client.create_container("demo")
+        container.upload_blob("hello.txt", b"hello from azlogin")
+        names = [blob.name for blob in container.list_blobs()]
+        data = container.download_blob("hello.txt").readall()
+        print(f"   uploaded and listed {names}, downloaded {data!r}")
+        client.delete_container("demo")
+
+    lookalike = "https://myaccount.blob.core.windows.net.evil.test/"
+    try:
+        storage.blob_service_client(lookalike, env=emulator.env("SPN"))
+    except azlogin.UntrustedDestinationError as error:
+        print(f"\n== The guard refuses a lookalike host, before any request:\n   {error}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from azlogin.testing import EntraEmulator
-from tests.azurite import Azurite
+from azlogin.testing.azurite import Azurite
 from tests.support import SECRET
 
 

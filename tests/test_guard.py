@@ -193,11 +193,17 @@ def test_a_storage_client_redirected_to_an_untrusted_host_never_sends_it_the_tok
         connection_verify=emulator.ca_path,
         retry_total=0,
     )
-    with pytest.raises(HttpResponseError):  # the second server's empty 200 is no container
+    # Recent azure-core drops the token on a cross-host redirect and follows it (the second
+    # server's empty 200 is no container: HttpResponseError); older azure-core keeps the token,
+    # and then the guard refuses the hop.
+    with pytest.raises((HttpResponseError, UntrustedDestinationError)) as caught:
         client.create_container("c")
     assert redirector.seen[0]["Authorization"].startswith("Bearer ")
-    assert len(untrusted.seen) == 1  # the redirect was followed...
-    assert "Authorization" not in untrusted.seen[0]  # ...without the token
+    if caught.type is UntrustedDestinationError:
+        assert untrusted.seen == []
+    else:
+        assert len(untrusted.seen) == 1
+    assert all("Authorization" not in headers for headers in untrusted.seen)
 
 
 class _BearerOnEveryHop(SansIOHTTPPolicy[Any, Any]):

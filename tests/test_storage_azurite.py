@@ -13,7 +13,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 import azlogin
 from azlogin import storage
 from azlogin.testing import EntraEmulator, FakeCredential
-from tests.azurite import Azurite
+from azlogin.testing.azurite import Azurite
 from tests.support import SECRET, managed_identity_env
 
 LOOPBACK = "127.0.0.1"  # Azurite's host, trusted only through an explicit extra entry

@@ -62,11 +62,6 @@ def plan_client(
     if credential is None:
         credential_kwargs.update(_cloud_authority(env, credential_kwargs, host))
         credential = get_credential(env, **credential_kwargs)
-    elif credential is not None and not hasattr(credential, "get_token"):
-        raise TypeError(
-            "credential= must be a TokenCredential (an object with get_token), such as the "
-            "result of azlogin.get_credential()."
-        )
     return ClientPlan(url, host, trusted, credential, client_kwargs, transport_kwargs, transport)
 
 

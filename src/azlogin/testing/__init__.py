@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .fake import FakeCredential
 
-__all__ = ["EntraEmulator", "FakeCredential"]
+__all__ = ["Azurite", "EntraEmulator", "FakeCredential"]
 
 
 def __getattr__(name: str) -> object:
@@ -16,4 +16,8 @@ def __getattr__(name: str) -> object:
         from .emulator import EntraEmulator
 
         return EntraEmulator
+    if name == "Azurite":
+        from .azurite import Azurite
+
+        return Azurite
     raise AttributeError(name)

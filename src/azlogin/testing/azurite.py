@@ -1,4 +1,9 @@
-"""Azurite, the Azure Storage emulator from npm, run over HTTPS with OAuth for the tests.
+"""Azurite, the Azure Storage emulator from npm, run over HTTPS with OAuth for tests.
+
+>>> with EntraEmulator() as entra, Azurite(entra.ca, workdir) as azurite:  # doctest: +SKIP
+...     client = azlogin.storage.blob_service_client(
+...         azurite.account_url, env=entra.env("SPN"), trusted_microsoft_suffixes="127.0.0.1",
+...         connection_verify=entra.ca_path)
 
 The blob service starts with telemetry off (nothing may leave the machine), ``--oauth basic``
 (it checks a bearer token's audience, issuer and times, not its signature), a certificate from
@@ -29,7 +34,8 @@ def _cache_dir() -> Path:
 
 
 def azurite_blob_binary() -> str:
-    """Path of ``azurite-blob``: $AZLOGIN_AZURITE_BLOB, or installed from npm into a cache."""
+    """Path of ``azurite-blob``: ``$AZLOGIN_AZURITE_BLOB``, or ``azurite@3`` installed with npm
+    into ``$XDG_CACHE_HOME/azlogin-tests/azurite`` (``~/.cache/...``) on first use."""
     configured = os.environ.get("AZLOGIN_AZURITE_BLOB")
     if configured:
         return configured
@@ -50,7 +56,11 @@ def azurite_blob_binary() -> str:
 
 
 class Azurite:
-    """The blob service on 127.0.0.1 with an ephemeral port, as a context manager."""
+    """The blob service on 127.0.0.1 with an ephemeral port, as a context manager.
+
+    ``ca`` is a ``trustme.CA`` (such as ``EntraEmulator.ca``) that issues Azurite's certificate;
+    ``workdir`` holds the certificate and Azurite's data.
+    """
 
     def __init__(self, ca: Any, workdir: Path) -> None:
         self._ca = ca
@@ -93,7 +103,7 @@ class Azurite:
             lines.put(None)
 
         threading.Thread(target=pump, daemon=True).start()
-        seen = []
+        seen: list[str] = []
         while True:
             try:
                 line = lines.get(timeout=60)
