@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "azure_cli", "lint", "typecheck"]
 
 PYTHON = ["3.11"]
 TEST_DEPS = ["pytest>=8", "hypothesis>=6.100"]
@@ -35,6 +38,18 @@ def tests_oldest(session: nox.Session) -> None:
     """The suite against the lowest dependency versions pyproject.toml allows."""
     session.install("-e", ".[testing,storage]", *TEST_DEPS, *OLDEST)
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def azure_cli(session: nox.Session) -> None:
+    """AZCLI against the real Azure CLI from PyPI, installed in a virtualenv of its own."""
+    session.install("-e", ".[testing,storage]", *TEST_DEPS)
+    cli_venv = Path(session.create_tmp()) / "azure-cli"
+    az = cli_venv / "bin" / "az"
+    if not az.exists():
+        session.run(sys.executable, "-m", "venv", str(cli_venv), external=True)
+        session.run(str(cli_venv / "bin" / "pip"), "install", "--quiet", "azure-cli", external=True)
+    session.run("pytest", "-m", "azure_cli", *session.posargs, env={"AZLOGIN_AZURE_CLI": str(az)})
 
 
 @nox.session(python=PYTHON)

@@ -113,6 +113,7 @@ ROUTES = frozenset(
         "cli",
         "imds",
         "app_service",
+        "arm",
         "other",
     }
 )
@@ -138,6 +139,8 @@ _IDENTITY_PATHS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("app_service", "GET", ("msi", "token")),
 )
 _STANDIN_PATH = ("_standin", "token")
+# The Azure Resource Manager calls `az login` makes after it has a token.
+_ARM_COLLECTIONS = frozenset({"subscriptions", "tenants"})
 
 
 # --------------------------------------------------------------------------- data
@@ -445,6 +448,8 @@ class EntraEmulator:
         if kind == "entra":
             if request.method == "POST" and request.parts == _STANDIN_PATH:
                 return "cli", self._standin_token
+            if request.method == "GET" and request.parts[:1] and request.tenant in _ARM_COLLECTIONS:
+                return "arm", self._arm
             for route, method, suffix in _ENTRA_PATHS:
                 if request.method == method and request.parts[1:] == suffix and request.tenant:
                     return route, handlers[route]
@@ -506,6 +511,30 @@ class EntraEmulator:
 
     def _jwks(self, request: Request) -> Reply:
         return Reply(200, {"keys": []})
+
+    # ------------------------------------------------------------------ Resource Manager route
+
+    def _arm(self, request: Request) -> Reply:
+        """The subscription and tenant lists `az login` reads (one subscription, one tenant)."""
+        if not request.header("Authorization").lower().startswith("bearer "):
+            return Reply(401, {"error": {"code": "AuthenticationFailed", "message": "No token."}})
+        tenant = {"id": f"/tenants/{self.tenant_id}", "tenantId": self.tenant_id}
+        subscription = {
+            "id": f"/subscriptions/{self.subscription_id}",
+            "subscriptionId": self.subscription_id,
+            "tenantId": self.tenant_id,
+            "displayName": "azlogin emulator subscription",
+            "state": "Enabled",
+            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01"},
+            "authorizationSource": "RoleBased",
+        }
+        if request.parts[0] == "tenants":
+            return Reply(200, {"value": [tenant]})
+        if len(request.parts) == 1:
+            return Reply(200, {"value": [subscription]})
+        if request.parts[1:] == (self.subscription_id,):
+            return Reply(200, subscription)
+        return Reply(404, {"error": {"code": "SubscriptionNotFound", "message": "No such one."}})
 
     # ------------------------------------------------------------------ managed identity routes
 
