@@ -44,7 +44,7 @@ def tests_oldest(session: nox.Session) -> None:
 def azure_cli(session: nox.Session) -> None:
     """AZCLI against the real Azure CLI from PyPI, installed in a virtualenv of its own."""
     session.install("-e", ".[testing,storage]", *TEST_DEPS)
-    cli_venv = Path(session.create_tmp()) / "azure-cli"
+    cli_venv = Path(session.create_tmp()).resolve() / "azure-cli"
     az = cli_venv / "bin" / "az"
     if not az.exists():
         session.run(sys.executable, "-m", "venv", str(cli_venv), external=True)

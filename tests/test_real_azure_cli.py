@@ -36,7 +36,7 @@ def logged_in_az(
     """The real CLI, first on PATH, logged in to the emulator in a private config folder."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "az").symlink_to(az_binary)
+    (bin_dir / "az").symlink_to(Path(az_binary).resolve())
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("AZURE_CONFIG_DIR", str(tmp_path / "azure-config"))
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_path)  # the CLI trusts the emulator's CA

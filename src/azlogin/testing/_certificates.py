@@ -77,7 +77,9 @@ def pkcs12_file(
 
 
 def write_private_file(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path``; a new file is created readable by its owner only."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write ``data`` to ``path``, readable by its owner only; a symlink there is refused."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its mode otherwise
         handle.write(data)
