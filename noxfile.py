@@ -23,27 +23,28 @@ OLDEST = [
     "azure-storage-blob==12.23.0",
     "azure-storage-file-datalake==12.17.0",
     "azure-storage-file-share==12.19.0",
+    "aiohttp==3.9.0",
 ]
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The whole pytest suite, end-to-end tests included."""
-    session.install("-e", ".[testing,storage]", *TEST_DEPS)
+    session.install("-e", ".[testing,storage,aio]", *TEST_DEPS)
     session.run("pytest", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def tests_oldest(session: nox.Session) -> None:
     """The suite against the lowest dependency versions pyproject.toml allows."""
-    session.install("-e", ".[testing,storage]", *TEST_DEPS, *OLDEST)
+    session.install("-e", ".[testing,storage,aio]", *TEST_DEPS, *OLDEST)
     session.run("pytest", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def azure_cli(session: nox.Session) -> None:
     """AZCLI against the real Azure CLI from PyPI, installed in a virtualenv of its own."""
-    session.install("-e", ".[testing,storage]", *TEST_DEPS)
+    session.install("-e", ".[testing,storage,aio]", *TEST_DEPS)
     cli_venv = Path(session.create_tmp()).resolve() / "azure-cli"
     az = cli_venv / "bin" / "az"
     if not az.exists():
@@ -63,12 +64,12 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src/."""
-    session.install("-e", ".[testing,storage]", "mypy>=1.10")
+    session.install("-e", ".[testing,storage,aio]", "mypy>=1.10")
     session.run("mypy", "--strict", "src/azlogin")
 
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """Emulator + Azurite: credentials from AZCOPY_* variables, a blob round trip, the guard."""
-    session.install("-e", ".[testing,storage]")
+    session.install("-e", ".[testing,storage,aio]")
     session.run("python", "examples/demo.py")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
 import pytest
 
 SECRET = "s3cr3t-Value-That-Must-Never-Leak"
@@ -22,3 +26,13 @@ def managed_identity_env(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -
         if not name.startswith("AZCOPY_"):
             monkeypatch.setenv(name, value)
     return {name: value for name, value in env.items() if name.startswith("AZCOPY_")}
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Whether ``condition`` becomes true within ``timeout`` s (for work in other threads)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        threading.Event().wait(0.01)
+    return True

@@ -7,17 +7,18 @@
 from __future__ import annotations
 
 from ._version import __version__
-from .credential import STORAGE_SCOPE, Credential
+from .credential import STORAGE_SCOPE, AsyncCredential, Credential
 from .errors import AzLoginError, ConfigurationError, NotLoggedInError, UntrustedDestinationError
 from .guard import AsyncGuardedTransport, GuardedTransport
 from .login_types import LOGIN_TYPES, LoginType
-from .resolve import get_credential
+from .resolve import get_async_credential, get_credential
 from .trust import DEFAULT_TRUSTED_SUFFIXES, TrustedSuffixes
 
 __all__ = [
     "DEFAULT_TRUSTED_SUFFIXES",
     "LOGIN_TYPES",
     "STORAGE_SCOPE",
+    "AsyncCredential",
     "AsyncGuardedTransport",
     "AzLoginError",
     "ConfigurationError",
@@ -28,5 +29,6 @@ __all__ = [
     "TrustedSuffixes",
     "UntrustedDestinationError",
     "__version__",
+    "get_async_credential",
     "get_credential",
 ]

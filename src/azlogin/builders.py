@@ -6,29 +6,22 @@ is missing or malformed) and then constructs the credential; none performs netwo
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
-from azure.core.credentials import TokenCredential
-from azure.core.pipeline.transport import HttpTransport
-from azure.identity import (
-    AzureCliCredential,
-    AzurePowerShellCredential,
-    CertificateCredential,
-    ClientSecretCredential,
-    DeviceCodeCredential,
-    ManagedIdentityCredential,
-    WorkloadIdentityCredential,
-)
+from azure.identity import DeviceCodeCredential
 
 from .authority import Authority, parse_authority, parse_tenant
 from .certificates import load_certificate
 from .errors import ConfigurationError
 from .settings import Settings
+from .threaded import ThreadedAsyncCredential
 
 __all__ = [
     "AZCOPY_CLIENT_ID",
@@ -58,8 +51,16 @@ class BuildOptions:
 
     prompt_callback: PromptCallback | None = None
     connection_verify: bool | str | None = None
-    transport: HttpTransport[Any, Any] | None = None
+    transport: Any = None  # an azure-core HttpTransport, or AsyncHttpTransport when asynchronous
     process_timeout: int | None = None
+    asynchronous: bool = False
+
+    @property
+    def identity(self) -> ModuleType:
+        """``azure.identity``, or ``azure.identity.aio`` for an asynchronous credential."""
+        return importlib.import_module(
+            "azure.identity.aio" if self.asynchronous else "azure.identity"
+        )
 
     def pipeline_kwargs(self) -> dict[str, Any]:
         """Keywords every azure-identity credential that makes HTTP requests accepts."""
@@ -107,8 +108,12 @@ def _required_tenant(settings: Settings, meaning: str) -> str:
     return tenant
 
 
-def build_device(settings: Settings, options: BuildOptions) -> TokenCredential:
+def build_device(settings: Settings, options: BuildOptions) -> Any:
     authority = _authority(settings)
+    if options.asynchronous:
+        # azure-identity has no asyncio device-code credential: run the sync one in a thread.
+        sync_options = replace(options, asynchronous=False, transport=None)
+        return ThreadedAsyncCredential(build_device(settings, sync_options))
     return DeviceCodeCredential(
         client_id=AZCOPY_CLIENT_ID,
         tenant_id=_tenant(settings) or "common",
@@ -138,19 +143,20 @@ def managed_identity_id(settings: Settings) -> tuple[str, str] | None:
     return name, value
 
 
-def build_msi(settings: Settings, options: BuildOptions) -> TokenCredential:
+def build_msi(settings: Settings, options: BuildOptions) -> Any:
     selected = managed_identity_id(settings)
     kwargs = options.pipeline_kwargs()
+    credential_class = options.identity.ManagedIdentityCredential
     if selected is None:
-        return ManagedIdentityCredential(**kwargs)
+        return credential_class(**kwargs)
     name, value = selected
     if name == "identity_client_id":
-        return ManagedIdentityCredential(client_id=value, **kwargs)
+        return credential_class(client_id=value, **kwargs)
     key = "object_id" if name == "identity_object_id" else "resource_id"
-    return ManagedIdentityCredential(identity_config={key: value}, **kwargs)
+    return credential_class(identity_config={key: value}, **kwargs)
 
 
-def build_spn(settings: Settings, options: BuildOptions) -> TokenCredential:
+def build_spn(settings: Settings, options: BuildOptions) -> Any:
     application_id = settings.require(
         "application_id", "the application (client) ID of the service principal"
     )
@@ -165,7 +171,7 @@ def build_spn(settings: Settings, options: BuildOptions) -> TokenCredential:
             path_label=settings.label("certificate_path"),
             password_label=settings.variable("certificate_password").name,
         )
-        return CertificateCredential(
+        return options.identity.CertificateCredential(
             tenant,
             application_id,
             certificate_data=material.data,
@@ -178,7 +184,7 @@ def build_spn(settings: Settings, options: BuildOptions) -> TokenCredential:
             "SPN login needs a client secret or a certificate: set AZCOPY_SPA_CLIENT_SECRET, or "
             "set AZCOPY_SPA_CERT_PATH (and AZCOPY_SPA_CERT_PASSWORD if the key has a password)."
         )
-    return ClientSecretCredential(tenant, application_id, secret, **kwargs)
+    return options.identity.ClientSecretCredential(tenant, application_id, secret, **kwargs)
 
 
 def _tool_tenant(settings: Settings) -> str:
@@ -187,15 +193,19 @@ def _tool_tenant(settings: Settings) -> str:
     return "" if tenant is None or tenant.lower() == "common" else tenant
 
 
-def build_azcli(settings: Settings, options: BuildOptions) -> TokenCredential:
-    return AzureCliCredential(tenant_id=_tool_tenant(settings), **options.process_kwargs())
+def build_azcli(settings: Settings, options: BuildOptions) -> Any:
+    return options.identity.AzureCliCredential(
+        tenant_id=_tool_tenant(settings), **options.process_kwargs()
+    )
 
 
-def build_pscred(settings: Settings, options: BuildOptions) -> TokenCredential:
-    return AzurePowerShellCredential(tenant_id=_tool_tenant(settings), **options.process_kwargs())
+def build_pscred(settings: Settings, options: BuildOptions) -> Any:
+    return options.identity.AzurePowerShellCredential(
+        tenant_id=_tool_tenant(settings), **options.process_kwargs()
+    )
 
 
-def build_workload(settings: Settings, options: BuildOptions) -> TokenCredential:
+def build_workload(settings: Settings, options: BuildOptions) -> Any:
     client_id = settings.require(
         "application_id", "the client ID federated with the pod's service account"
     )
@@ -210,7 +220,7 @@ def build_workload(settings: Settings, options: BuildOptions) -> TokenCredential
             "check the pod's service-account token projection (azure.workload.identity/use)."
         )
     authority = _authority(settings)
-    return WorkloadIdentityCredential(
+    return options.identity.WorkloadIdentityCredential(
         tenant_id=tenant,
         client_id=client_id,
         token_file_path=token_file,

@@ -1,4 +1,4 @@
-"""The credential object get_credential returns."""
+"""The credentials get_credential and get_async_credential return."""
 
 from __future__ import annotations
 
@@ -6,42 +6,55 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, NoReturn
 
-from azure.core.credentials import (
-    AccessToken,
-    AccessTokenInfo,
-    SupportsTokenInfo,
-    TokenCredential,
-    TokenRequestOptions,
-)
+from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
+from .async_token_cache import AsyncTokenCache
+from .refresh import TokenKey
+from .token_cache import TokenCache
 from .trust import TrustedSuffixes
 
-__all__ = ["STORAGE_SCOPE", "Credential"]
+__all__ = ["STORAGE_SCOPE", "AsyncCredential", "Credential", "options_of", "token_key"]
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 """The scope of Azure Storage's data plane; used when ``get_token()`` is given no scope."""
 
+_DEFAULT_SCOPES = (STORAGE_SCOPE,)
 
-class Credential:
-    """An azure-core ``TokenCredential`` and ``SupportsTokenInfo`` for one AzCopy login type.
 
-    Built by :func:`azlogin.get_credential`; pass it wherever an Azure SDK client takes a
-    ``credential``. With no scope, ``get_token()`` asks for Azure Storage's scope.
-    Its ``repr`` shows the login type and the non-secret settings, never a secret.
-    """
+def token_key(scopes: tuple[str, ...], options: TokenRequestOptions | None) -> TokenKey:
+    """The cache key of a request: (scopes, claims, tenant_id, enable_cae)."""
+    if not options:
+        return (scopes or _DEFAULT_SCOPES, None, None, False)
+    return (
+        scopes or _DEFAULT_SCOPES,
+        options.get("claims"),
+        options.get("tenant_id"),
+        bool(options.get("enable_cae", False)),
+    )
+
+
+def options_of(key: TokenKey) -> TokenRequestOptions:
+    """The azure-core request options a key stands for."""
+    options: TokenRequestOptions = {}
+    _, claims, tenant_id, enable_cae = key
+    if claims:
+        options["claims"] = claims
+    if tenant_id:
+        options["tenant_id"] = tenant_id
+    if enable_cae:
+        options["enable_cae"] = True
+    return options
+
+
+class _Described:
+    """What both credentials share: identity for reprs, the trust list, no pickling."""
 
     def __init__(
-        self,
-        inner: TokenCredential,
-        *,
-        login_type: str,
-        details: Mapping[str, str],
-        trusted_suffixes: TrustedSuffixes | None = None,
+        self, *, login_type: str, details: Mapping[str, str], trusted_suffixes: TrustedSuffixes
     ) -> None:
-        self._inner = inner
         self._login_type = login_type
         self._details = dict(details)
-        self._trusted_suffixes = trusted_suffixes or TrustedSuffixes()
+        self._trusted_suffixes = trusted_suffixes
 
     @property
     def login_type(self) -> str:
@@ -58,6 +71,41 @@ class Credential:
         """The hosts this credential's tokens may be sent to (see :class:`TrustedSuffixes`)."""
         return self._trusted_suffixes
 
+    def __repr__(self) -> str:
+        shown = "".join(f", {key}={value!r}" for key, value in self._details.items())
+        return f"azlogin.{type(self).__name__}(login_type={self._login_type!r}{shown})"
+
+    def __reduce__(self) -> NoReturn:
+        # azure-identity's credentials pickle with their secrets inside; refuse rather
+        # than let a client secret or certificate password travel in the bytes.
+        raise TypeError(
+            f"azlogin.{type(self).__name__} cannot be pickled: it may hold a secret. Call "
+            "azlogin.get_credential() in the process that needs it."
+        )
+
+
+class Credential(_Described):
+    """An azure-core ``TokenCredential`` and ``SupportsTokenInfo`` for one AzCopy login type.
+
+    Built by :func:`azlogin.get_credential`; pass it wherever an Azure SDK client takes a
+    ``credential``. With no scope, ``get_token()`` asks for Azure Storage's scope. Tokens are
+    cached per (scopes, claims, tenant, CAE) and refreshed once for all threads (see
+    :mod:`azlogin.refresh`). Its ``repr`` shows the login type and the non-secret settings.
+    """
+
+    def __init__(
+        self,
+        inner: Any,
+        cache: TokenCache,
+        *,
+        login_type: str,
+        details: Mapping[str, str],
+        trusted_suffixes: TrustedSuffixes,
+    ) -> None:
+        super().__init__(login_type=login_type, details=details, trusted_suffixes=trusted_suffixes)
+        self._inner = inner
+        self._cache = cache
+
     def get_token(
         self,
         *scopes: str,
@@ -66,39 +114,19 @@ class Credential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        return self._inner.get_token(
-            *(scopes or (STORAGE_SCOPE,)),
-            claims=claims,
-            tenant_id=tenant_id,
-            enable_cae=enable_cae,
-            **kwargs,
-        )
+        return self._cache.get_token((scopes or _DEFAULT_SCOPES, claims, tenant_id, enable_cae))
 
     def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
-        scopes = scopes or (STORAGE_SCOPE,)
-        if isinstance(self._inner, SupportsTokenInfo):
-            return self._inner.get_token_info(*scopes, options=options)
-        options = options or {}
-        token = self._inner.get_token(
-            *scopes,
-            claims=options.get("claims"),
-            tenant_id=options.get("tenant_id"),
-            enable_cae=options.get("enable_cae", False),
-        )
-        return AccessTokenInfo(token.token, token.expires_on)
+        return self._cache.get_token_info(token_key(scopes, options))
 
     def close(self) -> None:
         """Close the underlying credential's transport session."""
-        close = getattr(self._inner, "close", None)
-        if close is not None:
-            close()
+        self._inner.close()
 
     def __enter__(self) -> Credential:
-        enter = getattr(self._inner, "__enter__", None)
-        if enter is not None:
-            enter()
+        self._inner.__enter__()
         return self
 
     def __exit__(
@@ -109,14 +137,53 @@ class Credential:
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        shown = "".join(f", {key}={value!r}" for key, value in self._details.items())
-        return f"azlogin.Credential(login_type={self._login_type!r}{shown})"
 
-    def __reduce__(self) -> NoReturn:
-        # azure-identity's credentials pickle with their secrets inside; refuse rather
-        # than let a client secret or certificate password travel in the bytes.
-        raise TypeError(
-            "azlogin.Credential cannot be pickled: it may hold a secret. Call "
-            "azlogin.get_credential() in the process that needs it."
-        )
+class AsyncCredential(_Described):
+    """The asyncio twin of :class:`Credential`: ``AsyncTokenCredential`` and
+    ``AsyncSupportsTokenInfo``, built by :func:`azlogin.get_async_credential`."""
+
+    def __init__(
+        self,
+        inner: Any,
+        cache: AsyncTokenCache,
+        *,
+        login_type: str,
+        details: Mapping[str, str],
+        trusted_suffixes: TrustedSuffixes,
+    ) -> None:
+        super().__init__(login_type=login_type, details=details, trusted_suffixes=trusted_suffixes)
+        self._inner = inner
+        self._cache = cache
+
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        key = (scopes or _DEFAULT_SCOPES, claims, tenant_id, enable_cae)
+        return await self._cache.get_token(key)
+
+    async def get_token_info(
+        self, *scopes: str, options: TokenRequestOptions | None = None
+    ) -> AccessTokenInfo:
+        return await self._cache.get_token_info(token_key(scopes, options))
+
+    async def close(self) -> None:
+        """Wait for fetches in flight, then close the underlying credential's session."""
+        await self._cache.close()
+        await self._inner.close()
+
+    async def __aenter__(self) -> AsyncCredential:
+        await self._inner.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        await self.close()

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-
-from azure.core.credentials import TokenCredential
+from typing import Any
 
 from . import builders
 from . import variables as v
@@ -18,7 +17,8 @@ from .settings import Settings
 
 __all__ = ["LOGIN_TYPES", "LoginType", "lookup_login_type", "valid_names"]
 
-Builder = Callable[[Settings, builders.BuildOptions], TokenCredential]
+Builder = Callable[[Settings, builders.BuildOptions], Any]
+"""Settings and options to an azure-identity credential (its aio twin when asynchronous)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class LoginType:
     credential: str  # the azure-identity class it builds, for docs and reprs
     variables: tuple[v.Variable, ...]
     build: Builder
+    token_timeout: float = 120.0
+    """Default seconds a caller waits for a token (a device login waits for a person)."""
 
     @property
     def secret_variables(self) -> tuple[v.Variable, ...]:
@@ -43,6 +45,7 @@ LOGIN_TYPES: tuple[LoginType, ...] = (
         "DeviceCodeCredential",
         (v.TENANT_ID, v.ACTIVE_DIRECTORY_ENDPOINT),
         builders.build_device,
+        token_timeout=900.0,
     ),
     LoginType(
         "MSI",

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from .async_token_cache import AsyncTokenCache
 from .builders import BuildOptions
-from .credential import Credential
+from .credential import AsyncCredential, Credential, options_of
 from .errors import NotLoggedInError
 from .login_types import LoginType, lookup_login_type, valid_names
+from .refresh import RefreshPolicy, TokenKey
 from .saved_login import SavedLogin, load_saved_login
 from .settings import Settings, blank_to_none, read_settings
+from .token_cache import TokenCache
 from .trust import TrustedSuffixes
 from .variables import AUTO_LOGIN_TYPE, VARIABLES
 
-__all__ = ["OPTION_KEYWORDS", "OVERRIDE_KEYWORDS", "get_credential", "resolve_settings"]
+__all__ = [
+    "ENGINE_KEYWORDS",
+    "OPTION_KEYWORDS",
+    "OVERRIDE_KEYWORDS",
+    "get_async_credential",
+    "get_credential",
+    "resolve_settings",
+]
 
 _LOGGER = logging.getLogger("azlogin")
 
@@ -31,7 +43,28 @@ OPTION_KEYWORDS: tuple[str, ...] = (
     "transport",
     "process_timeout",
 )
-"""The library's own keywords: see :class:`azlogin.builders.BuildOptions`."""
+"""The library's own keywords for the credential: see :class:`azlogin.builders.BuildOptions`."""
+
+ENGINE_KEYWORDS: tuple[str, ...] = ("token_timeout", "clock")
+"""The library's own keywords for the token engine (see :mod:`azlogin.refresh`)."""
+
+
+@dataclass(frozen=True)
+class _Request:
+    """get_credential's keywords, sorted by who uses them."""
+
+    overrides: dict[str, str | None]
+    options: BuildOptions
+    suffixes: TrustedSuffixes
+    token_timeout: float | _Unset | None
+    clock: Callable[[], float]
+
+
+class _Unset:
+    pass
+
+
+_UNSET = _Unset()
 
 
 def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Credential:
@@ -48,21 +81,71 @@ def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Cre
       (default: a line on stderr);
     - ``connection_verify``: a CA bundle path, or ``False`` (never in production);
     - ``transport``: an azure-core ``HttpTransport`` for the credential's own requests;
-    - ``process_timeout``: seconds to wait for ``az`` or ``pwsh`` (AZCLI, PSCRED).
+    - ``process_timeout``: seconds to wait for ``az`` or ``pwsh`` (AZCLI, PSCRED);
+    - ``token_timeout``: seconds a caller waits for a token before ClientAuthenticationError
+      (default 120; 900 for DEVICE; None waits forever);
+    - ``clock``: the time source of the token cache (tests pass a fake one).
 
     Raises :class:`NotLoggedInError` when no login type is set and no login was saved,
     :class:`ConfigurationError` for a missing or malformed setting (naming the variable),
     and ``TypeError`` for an unknown keyword. No network I/O happens here.
     """
-    environ: Mapping[str, str] = os.environ if env is None else env
-    overrides, options, suffixes = _split_keywords(keywords)
-    settings, login_type = resolve_settings(environ, overrides)
-    inner = login_type.build(settings, options)
+    request = _split_keywords(keywords, asynchronous=False)
+    settings, login_type = resolve_settings(os.environ if env is None else env, request.overrides)
+    inner = login_type.build(settings, request.options)
+
+    def fetch(key: TokenKey) -> Any:
+        return inner.get_token_info(*key[0], options=options_of(key))
+
+    cache = TokenCache(
+        fetch, name=f"{login_type.name} login", policy=_policy(request, login_type),
+        clock=request.clock,
+    )  # fmt: skip
     credential = Credential(
-        inner, login_type=login_type.name, details=settings.public(), trusted_suffixes=suffixes
+        inner,
+        cache,
+        login_type=login_type.name,
+        details=settings.public(),
+        trusted_suffixes=request.suffixes,
     )
     _LOGGER.info("azlogin: %r", credential)
     return credential
+
+
+def get_async_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> AsyncCredential:
+    """The asyncio twin of :func:`get_credential`: same settings, keywords and errors.
+
+    Builds azure-identity's ``aio`` credentials (they need ``aiohttp``: ``pip install
+    "azlogin[aio]"``); DEVICE, which has none, runs the sync credential in a worker thread.
+    ``transport=`` takes an azure-core ``AsyncHttpTransport``.
+    """
+    request = _split_keywords(keywords, asynchronous=True)
+    settings, login_type = resolve_settings(os.environ if env is None else env, request.overrides)
+    inner = login_type.build(settings, request.options)
+
+    def fetch(key: TokenKey) -> Awaitable[Any]:
+        return inner.get_token_info(*key[0], options=options_of(key))  # type: ignore[no-any-return]
+
+    cache = AsyncTokenCache(
+        fetch, name=f"{login_type.name} login", policy=_policy(request, login_type),
+        clock=request.clock,
+    )  # fmt: skip
+    credential = AsyncCredential(
+        inner,
+        cache,
+        login_type=login_type.name,
+        details=settings.public(),
+        trusted_suffixes=request.suffixes,
+    )
+    _LOGGER.info("azlogin: %r", credential)
+    return credential
+
+
+def _policy(request: _Request, login_type: LoginType) -> RefreshPolicy:
+    timeout = request.token_timeout
+    if isinstance(timeout, _Unset):
+        return RefreshPolicy(timeout=login_type.token_timeout)
+    return RefreshPolicy(timeout=timeout)
 
 
 def resolve_settings(
@@ -88,14 +171,13 @@ def resolve_settings(
     return read_settings(login_type.name, login_type.variables, env, overrides), login_type
 
 
-def _split_keywords(
-    keywords: Mapping[str, Any],
-) -> tuple[dict[str, str | None], BuildOptions, TrustedSuffixes]:
-    unknown = sorted(set(keywords) - set(OVERRIDE_KEYWORDS) - set(OPTION_KEYWORDS))
+def _split_keywords(keywords: Mapping[str, Any], *, asynchronous: bool) -> _Request:
+    valid = OVERRIDE_KEYWORDS + OPTION_KEYWORDS + ENGINE_KEYWORDS
+    unknown = sorted(set(keywords) - set(valid))
     if unknown:
         raise TypeError(
             f"get_credential() got unexpected keyword argument(s) {', '.join(unknown)}; "
-            f"valid keywords are {', '.join(OVERRIDE_KEYWORDS + OPTION_KEYWORDS)}."
+            f"valid keywords are {', '.join(valid)}."
         )
     overrides: dict[str, str | None] = {}
     for name in OVERRIDE_KEYWORDS:
@@ -106,8 +188,14 @@ def _split_keywords(
             raise TypeError(f"{name}= must be a string, not {type(value).__name__}.")
         overrides[name] = value
     suffixes = TrustedSuffixes(extra=_suffix_extra(keywords.get("trusted_microsoft_suffixes")))
-    options = BuildOptions(**{name: keywords[name] for name in OPTION_KEYWORDS if name in keywords})
-    return overrides, options, suffixes
+    options = BuildOptions(
+        **{name: keywords[name] for name in OPTION_KEYWORDS if name in keywords},
+        asynchronous=asynchronous,
+    )
+    timeout = keywords.get("token_timeout", _UNSET)
+    if not isinstance(timeout, (_Unset, int, float)) and timeout is not None:
+        raise TypeError(f"token_timeout= must be a number of seconds or None, not {timeout!r}.")
+    return _Request(overrides, options, suffixes, timeout, keywords.get("clock") or time.time)
 
 
 def _suffix_extra(value: object) -> str | Iterable[str] | None:

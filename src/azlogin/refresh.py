@@ -1,0 +1,187 @@
+"""When to refresh a cached token, and what to do after a fetch: the pure part of the engine.
+
+The sync (:mod:`azlogin.token_cache`) and asyncio (:mod:`azlogin.async_token_cache`) engines
+share everything here; they only add locking, waiting and the fetch itself.
+
+Two thresholds, in the manner of botocore's refreshable credentials:
+
+- from ``refresh_at`` (the token's ``refresh_on``, or ``advisory_margin`` before expiry,
+  whichever is first) a token is *stale*: it is still served, and one caller starts a refresh
+  in the background;
+- from ``usable_until`` (``mandatory_margin`` before expiry) it is *expired*: callers wait for
+  the one fetch in flight.
+
+A failed refresh backs off exponentially with jitter, never sooner than the error's
+Retry-After; while the cached token is usable it keeps being served.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from azure.core.credentials import AccessToken, AccessTokenInfo
+from azure.core.exceptions import ClientAuthenticationError
+
+__all__ = [
+    "Decision",
+    "Entry",
+    "RefreshPolicy",
+    "TokenKey",
+    "as_auth_error",
+    "checked_token",
+    "decide",
+    "log_failure",
+    "on_failure",
+    "on_success",
+    "retry_after",
+]
+
+_LOGGER = logging.getLogger("azlogin.tokens")
+
+TokenKey = tuple[tuple[str, ...], "str | None", "str | None", bool]
+"""(scopes, claims, tenant_id, enable_cae): one cache entry each."""
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """The engine's timings, in seconds."""
+
+    advisory_margin: float = 300.0
+    """Refresh this long before expiry (unless the token's ``refresh_on`` is earlier)."""
+    mandatory_margin: float = 30.0
+    """Stop serving a token this long before it expires: a request needs time to use it."""
+    min_refresh_interval: float = 30.0
+    """After a fetch, wait at least this long before refreshing a stale token again."""
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    timeout: float | None = 120.0
+    """How long a caller waits for a fetch before ClientAuthenticationError; None: forever."""
+
+
+class Decision(enum.Enum):
+    FRESH = "fresh"  # serve the cached token
+    STALE = "stale"  # serve it; start a background refresh if none is running and backoff allows
+    EXPIRED = "expired"  # no usable token: wait for the fetch
+    BACKING_OFF = "backing off"  # no usable token and the last fetch failed too recently: raise
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the engine knows about one key: a token (maybe none) and when to act."""
+
+    token: AccessTokenInfo | None
+    access_token: AccessToken | None
+    refresh_at: float
+    usable_until: float
+    next_attempt_at: float = -math.inf
+    failures: int = 0
+    last_error: BaseException | None = None
+
+
+def decide(entry: Entry | None, now: float) -> Decision:
+    if entry is not None and entry.token is not None and now < entry.usable_until:
+        return Decision.FRESH if now < entry.refresh_at else Decision.STALE
+    if entry is not None and now < entry.next_attempt_at:
+        return Decision.BACKING_OFF
+    return Decision.EXPIRED
+
+
+def checked_token(token: Any, now: float, source: str) -> AccessTokenInfo:
+    """The fetched token, or ClientAuthenticationError when it cannot be used or cached."""
+    value = getattr(token, "token", None)
+    expires_on = getattr(token, "expires_on", None)
+    if not isinstance(value, str) or not value:
+        raise ClientAuthenticationError(f"{source} returned no access token.")
+    if not isinstance(expires_on, (int, float)) or isinstance(expires_on, bool):
+        raise ClientAuthenticationError(f"{source} returned a token without an expiry time.")
+    if expires_on <= now:
+        raise ClientAuthenticationError(
+            f"{source} returned a token that expired {now - expires_on:.0f} s ago; check the "
+            "clocks of this machine and of the identity provider."
+        )
+    if isinstance(token, AccessTokenInfo):
+        return token
+    return AccessTokenInfo(value, int(expires_on))
+
+
+def on_success(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> Entry:
+    lifetime = token.expires_on - now
+    usable_until = token.expires_on - min(policy.mandatory_margin, lifetime / 2)
+    refresh_at = token.expires_on - policy.advisory_margin
+    if token.refresh_on:
+        refresh_at = min(refresh_at, token.refresh_on)
+    # A short-lived token would otherwise be "stale" at once and refreshed on every call.
+    refresh_at = max(refresh_at, min(now + policy.min_refresh_interval, usable_until))
+    return Entry(token, AccessToken(token.token, token.expires_on), refresh_at, usable_until)
+
+
+def on_failure(
+    entry: Entry | None,
+    error: BaseException,
+    now: float,
+    policy: RefreshPolicy,
+    jitter: Callable[[], float],
+) -> Entry:
+    """The entry after a failed fetch: the same token, and when to try again."""
+    failures = (entry.failures if entry else 0) + 1
+    delay = min(policy.backoff_max, policy.backoff_base * 2 ** (failures - 1))
+    delay *= 0.5 + jitter() / 2  # "equal jitter": between half and all of the delay
+    wait = retry_after(error)
+    if wait is not None:
+        delay = max(delay, wait)
+    base = entry or Entry(None, None, -math.inf, -math.inf)
+    return replace(base, next_attempt_at=now + delay, failures=failures, last_error=error)
+
+
+def retry_after(error: BaseException) -> float | None:
+    """Seconds from a Retry-After header on the failed response (429 or 503), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        response = getattr(current, "response", None)
+        status = getattr(response, "status_code", None)
+        headers = getattr(response, "headers", None)
+        if status in (429, 503) and headers is not None:
+            value = headers.get("Retry-After") or headers.get("retry-after")
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                pass
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def log_failure(name: str, entry: Entry, error: BaseException, now: float) -> None:
+    """Log a failed fetch: never silently, never with a secret (errors carry none)."""
+    if entry.token is not None and now < entry.usable_until:
+        _LOGGER.warning(
+            "%s: token refresh failed (%s); still serving the cached token, valid for "
+            "%.0f s more; next attempt in %.1f s",
+            name,
+            describe(error),
+            entry.token.expires_on - now,
+            entry.next_attempt_at - now,
+        )
+    else:
+        _LOGGER.warning("%s: token request failed: %s", name, describe(error))
+
+
+def describe(error: BaseException) -> str:
+    """The first line of an error's message."""
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return str(message).splitlines()[0]
+
+
+def as_auth_error(error: BaseException, name: str) -> BaseException:
+    """azure-core's ClientAuthenticationError, with the original error as its cause."""
+    if isinstance(error, ClientAuthenticationError):
+        return error
+    wrapped = ClientAuthenticationError(f"{name}: token request failed: {describe(error)}")
+    wrapped.__cause__ = error
+    return wrapped

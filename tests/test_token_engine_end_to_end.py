@@ -1,0 +1,188 @@
+"""The token engine around real azure-identity credentials, counted by EntraEmulator:
+one request for many threads or tasks, no failure during an outage, and the asyncio twin."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from azure.core.exceptions import ClientAuthenticationError
+
+import azlogin
+from azlogin.testing import EntraEmulator
+from tests.support import eventually, managed_identity_env
+
+STORAGE_AUDIENCE = "https://storage.azure.com"
+
+
+def _in_threads(count: int, call: object) -> list[object]:
+    barrier = threading.Barrier(count)
+    results: list[object] = []
+
+    def run() -> None:
+        barrier.wait()
+        results.append(call())  # type: ignore[operator]
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_64_threads_on_a_cold_managed_identity_make_one_imds_request(
+    emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = managed_identity_env(emulator.env("MSI"), monkeypatch)
+    credential = azlogin.get_credential(env)
+    tokens = _in_threads(64, lambda: credential.get_token().token)
+    assert len(set(tokens)) == 1
+    assert len(tokens) == 64
+    assert emulator.requests["imds"] == 1
+
+
+def test_64_threads_on_a_cold_service_principal_make_one_token_request(
+    emulator: EntraEmulator,
+) -> None:
+    credential = azlogin.get_credential(emulator.env("SPN"), connection_verify=emulator.ca_path)
+    tokens = _in_threads(64, lambda: credential.get_token_info().token)
+    assert len(tokens) == 64
+    assert emulator.requests["token"] == 1
+    assert emulator.requests["openid-configuration"] <= 1
+
+
+def test_cached_calls_send_nothing(emulator: EntraEmulator) -> None:
+    credential = azlogin.get_credential(emulator.env("SPN"), connection_verify=emulator.ca_path)
+    first = credential.get_token_info()
+    for _ in range(1000):
+        assert credential.get_token_info() is first
+        assert credential.get_token().token == first.token
+    assert emulator.requests["token"] == 1
+
+
+@pytest.fixture
+def short_lived() -> Iterator[EntraEmulator]:
+    """An emulator of its own whose tokens live 299 s: inside azure-identity's refresh window
+    from the start, so every refresh really reaches the network. Its own, because background
+    retries may outlive the test."""
+    with EntraEmulator(token_lifetime=299) as emulator:
+        yield emulator
+
+
+def test_no_failed_call_during_a_60_second_outage(
+    short_lived: EntraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [time.time()]
+    env = managed_identity_env(short_lived.env("MSI"), monkeypatch)
+    credential = azlogin.get_credential(env, clock=lambda: now[0])
+    first = credential.get_token().token
+    short_lived.fail("imds", status=503, times=-1)
+    failures = 0
+    for _ in range(60):  # 60 emulated seconds, a call each
+        now[0] += 1
+        try:
+            assert credential.get_token().token == first
+        except Exception:  # noqa: BLE001 - counted, that is the point
+            failures += 1
+    assert failures == 0
+    # The one background refresh did reach IMDS (azure-identity retries it on its own; the
+    # log line that follows its final failure is asserted in test_token_engine.py).
+    assert eventually(lambda: short_lived.requests["imds"] > 1)
+
+
+def test_a_token_response_without_expiry_is_an_error_and_not_cached(
+    emulator: EntraEmulator,
+) -> None:
+    emulator.fail("token", status=200, body={"token_type": "Bearer", "access_token": "x"})
+    credential = azlogin.get_credential(emulator.env("SPN"), connection_verify=emulator.ca_path)
+    with pytest.raises(ClientAuthenticationError):
+        credential.get_token()
+    emulator.reset()
+    with pytest.raises(ClientAuthenticationError):
+        credential.get_token()  # nothing was cached, and the failure backs off
+    assert emulator.requests["token"] == 0
+
+
+def test_a_hanging_token_endpoint_is_bounded_by_token_timeout(
+    short_lived: EntraEmulator,
+) -> None:
+    short_lived.fail("token", status=None, delay=2.0)
+    credential = azlogin.get_credential(
+        short_lived.env("SPN"), connection_verify=short_lived.ca_path, token_timeout=0.2
+    )
+    started = time.monotonic()
+    with pytest.raises(ClientAuthenticationError, match="token_timeout"):
+        credential.get_token()
+    assert time.monotonic() - started < 1.9
+
+
+# --- the asyncio twin -------------------------------------------------------------------
+
+
+async def _gather_tokens(credential: azlogin.AsyncCredential, count: int) -> set[str]:
+    async with credential:
+        infos = await asyncio.gather(*(credential.get_token_info() for _ in range(count)))
+    return {info.token for info in infos}
+
+
+def test_64_tasks_on_a_cold_async_service_principal_make_one_request(
+    emulator: EntraEmulator,
+) -> None:
+    credential = azlogin.get_async_credential(
+        emulator.env("SPN"), connection_verify=emulator.ca_path
+    )
+    assert len(asyncio.run(_gather_tokens(credential, 64))) == 1
+    assert emulator.requests["token"] == 1
+    assert emulator.requests["openid-configuration"] <= 1
+
+
+def test_64_tasks_on_a_cold_async_managed_identity_make_one_request(
+    emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = managed_identity_env(emulator.env("MSI", identity="object_id"), monkeypatch)
+    credential = azlogin.get_async_credential(env)
+    assert len(asyncio.run(_gather_tokens(credential, 64))) == 1
+    assert emulator.requests["imds"] == 1
+
+
+@pytest.mark.parametrize("login_type", ["DEVICE", "WORKLOAD", "AZCLI", "PSCRED"])
+def test_async_credential_for_each_other_login_type(
+    login_type: str, emulator: EntraEmulator, standins_on_path: Path, tmp_path: Path
+) -> None:
+    options = {"token_file": emulator.write_federated_token(tmp_path / "t")}
+    env = emulator.env(login_type, **(options if login_type == "WORKLOAD" else {}))
+    credential = azlogin.get_async_credential(
+        env, connection_verify=emulator.ca_path, prompt_callback=lambda *_: None
+    )
+    assert isinstance(credential, azlogin.AsyncCredential)
+
+    async def main() -> str:
+        async with credential:
+            token = await credential.get_token("https://storage.azure.com/.default")
+            again = await credential.get_token_info()
+        assert again.token == token.token
+        return token.token
+
+    claims = emulator.decode(asyncio.run(main()))
+    assert claims["aud"] == STORAGE_AUDIENCE
+    assert sum(emulator.requests[r] for r in ("token", "cli")) == (
+        2 if login_type == "DEVICE" else 1
+    )
+
+
+def test_async_credential_repr_and_pickling_match_the_sync_one(emulator: EntraEmulator) -> None:
+    credential = azlogin.get_async_credential(emulator.env("SPN"))
+    assert repr(credential).startswith("azlogin.AsyncCredential(login_type='SPN'")
+    assert emulator.client_secret not in repr(credential)
+    import pickle
+
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(credential)
+    logging.getLogger(__name__).debug("no I/O happened: %s", dict(emulator.requests))
+    assert sum(emulator.requests.values()) == 0
