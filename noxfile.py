@@ -54,6 +54,13 @@ def azure_cli(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """azlogin next to azure-identity against the emulator; writes docs/performance.md."""
+    session.install("-e", ".[testing,storage,aio]")
+    session.run("python", "benchmarks/bench_tokens.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff>=0.6")

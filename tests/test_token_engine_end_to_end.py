@@ -186,3 +186,15 @@ def test_async_credential_repr_and_pickling_match_the_sync_one(emulator: EntraEm
         pickle.dumps(credential)
     logging.getLogger(__name__).debug("no I/O happened: %s", dict(emulator.requests))
     assert sum(emulator.requests.values()) == 0
+
+
+def test_nothing_is_sent_to_imds_before_retry_after_passes(
+    short_lived: EntraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    short_lived.fail("imds", status=429, retry_after=1, times=2)
+    env = managed_identity_env(short_lived.env("MSI"), monkeypatch)
+    assert azlogin.get_credential(env).get_token().token
+    log = [entry for entry in short_lived.request_log if entry[1] == "imds"]
+    assert [status for _, _, status in log] == [429, 429, 200]
+    for previous, current in zip(log, log[1:]):
+        assert current[0] - previous[0] >= 1 - 0.05  # Retry-After: 1, honoured each time

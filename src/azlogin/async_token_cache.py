@@ -4,8 +4,6 @@ one task in flight per key, shielded so that a cancelled caller never cancels th
 from __future__ import annotations
 
 import asyncio
-import random
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,7 +13,6 @@ from azure.core.exceptions import ClientAuthenticationError
 from .refresh import (
     Decision,
     Entry,
-    RefreshPolicy,
     TokenKey,
     as_auth_error,
     checked_token,
@@ -24,33 +21,22 @@ from .refresh import (
     on_failure,
     on_success,
 )
+from .token_cache import CacheBase
 
 __all__ = ["AsyncTokenCache"]
 
 AsyncFetch = Callable[[TokenKey], Awaitable[Any]]
 
 
-class AsyncTokenCache:
+class AsyncTokenCache(CacheBase):
     """Caches the tokens ``await fetch(key)`` returns; one fetch per key at a time.
 
     Use it from one event loop, as azure-identity's async credentials require.
     """
 
-    def __init__(
-        self,
-        fetch: AsyncFetch,
-        *,
-        name: str,
-        policy: RefreshPolicy | None = None,
-        clock: Callable[[], float] = time.time,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
+    def __init__(self, fetch: AsyncFetch, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._fetch = fetch
-        self._name = name
-        self._policy = policy or RefreshPolicy()
-        self._clock = clock
-        self._jitter = jitter
-        self._entries: dict[TokenKey, Entry] = {}
         self._flights: dict[TokenKey, tuple[asyncio.Task[None], float]] = {}
 
     async def get_token_info(self, key: TokenKey) -> AccessTokenInfo:
@@ -64,9 +50,6 @@ class AsyncTokenCache:
         if entry is not None and self._clock() < entry.refresh_at:
             return entry.access_token  # type: ignore[return-value]
         return (await self._slow_path(key)).access_token  # type: ignore[return-value]
-
-    def clear(self) -> None:
-        self._entries.clear()
 
     async def close(self) -> None:
         """Wait for fetches in flight (they own the credential's session) to finish."""

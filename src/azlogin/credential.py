@@ -105,6 +105,9 @@ class Credential(_Described):
         super().__init__(login_type=login_type, details=details, trusted_suffixes=trusted_suffixes)
         self._inner = inner
         self._cache = cache
+        # The cache's fast path, inlined below: one call frame less on every request.
+        entries, self._clock = cache.fast_path()
+        self._lookup = entries.get
 
     def get_token(
         self,
@@ -114,12 +117,24 @@ class Credential(_Described):
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        return self._cache.get_token((scopes or _DEFAULT_SCOPES, claims, tenant_id, enable_cae))
+        key = (scopes or _DEFAULT_SCOPES, claims, tenant_id, enable_cae)
+        entry = self._lookup(key)
+        if entry is not None and self._clock() < entry.refresh_at:
+            return entry.access_token  # type: ignore[return-value]
+        return self._cache.get_token(key)
 
     def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
-        return self._cache.get_token_info(token_key(scopes, options))
+        key = (
+            token_key(scopes, options)
+            if options
+            else (scopes or _DEFAULT_SCOPES, None, None, False)
+        )
+        entry = self._lookup(key)
+        if entry is not None and self._clock() < entry.refresh_at:
+            return entry.token  # type: ignore[return-value]
+        return self._cache.get_token_info(key)
 
     def close(self) -> None:
         """Close the underlying credential's transport session."""

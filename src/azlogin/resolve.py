@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .async_token_cache import AsyncTokenCache
 from .builders import BuildOptions
@@ -90,26 +90,7 @@ def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Cre
     :class:`ConfigurationError` for a missing or malformed setting (naming the variable),
     and ``TypeError`` for an unknown keyword. No network I/O happens here.
     """
-    request = _split_keywords(keywords, asynchronous=False)
-    settings, login_type = resolve_settings(os.environ if env is None else env, request.overrides)
-    inner = login_type.build(settings, request.options)
-
-    def fetch(key: TokenKey) -> Any:
-        return inner.get_token_info(*key[0], options=options_of(key))
-
-    cache = TokenCache(
-        fetch, name=f"{login_type.name} login", policy=_policy(request, login_type),
-        clock=request.clock,
-    )  # fmt: skip
-    credential = Credential(
-        inner,
-        cache,
-        login_type=login_type.name,
-        details=settings.public(),
-        trusted_suffixes=request.suffixes,
-    )
-    _LOGGER.info("azlogin: %r", credential)
-    return credential
+    return cast(Credential, _assemble(env, keywords, asynchronous=False))
 
 
 def get_async_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> AsyncCredential:
@@ -119,20 +100,29 @@ def get_async_credential(env: Mapping[str, str] | None = None, **keywords: Any) 
     "azlogin[aio]"``); DEVICE, which has none, runs the sync credential in a worker thread.
     ``transport=`` takes an azure-core ``AsyncHttpTransport``.
     """
-    request = _split_keywords(keywords, asynchronous=True)
+    return cast(AsyncCredential, _assemble(env, keywords, asynchronous=True))
+
+
+def _assemble(
+    env: Mapping[str, str] | None, keywords: Mapping[str, Any], *, asynchronous: bool
+) -> Credential | AsyncCredential:
+    request = _split_keywords(keywords, asynchronous=asynchronous)
     settings, login_type = resolve_settings(os.environ if env is None else env, request.overrides)
     inner = login_type.build(settings, request.options)
 
-    def fetch(key: TokenKey) -> Awaitable[Any]:
-        return inner.get_token_info(*key[0], options=options_of(key))  # type: ignore[no-any-return]
+    def fetch(key: TokenKey) -> Any:  # an AccessTokenInfo, or an awaitable of one under asyncio
+        return inner.get_token_info(*key[0], options=options_of(key))
 
-    cache = AsyncTokenCache(
+    engine, wrapper = (
+        (AsyncTokenCache, AsyncCredential) if asynchronous else (TokenCache, Credential)
+    )
+    cache = engine(
         fetch, name=f"{login_type.name} login", policy=_policy(request, login_type),
         clock=request.clock,
     )  # fmt: skip
-    credential = AsyncCredential(
+    credential = wrapper(
         inner,
-        cache,
+        cache,  # type: ignore[arg-type]
         login_type=login_type.name,
         details=settings.public(),
         trusted_suffixes=request.suffixes,

@@ -25,7 +25,7 @@ from .refresh import (
     on_success,
 )
 
-__all__ = ["TokenCache"]
+__all__ = ["CacheBase", "TokenCache"]
 
 Fetch = Callable[[TokenKey], Any]
 
@@ -39,28 +39,42 @@ class _Flight:
         self.error: BaseException | None = None
 
 
-class TokenCache:
-    """Caches the tokens ``fetch(key)`` returns and refreshes each once for all callers.
-
-    ``fetch`` is called in a background thread, one per key at a time; ``clock`` and
-    ``jitter`` (a number in [0, 1)) are injectable for tests.
-    """
+class CacheBase:
+    """What both engines hold: the entries (read lock-free by the fast paths), the policy, the
+    injectable clock and jitter (a number in [0, 1))."""
 
     def __init__(
         self,
-        fetch: Fetch,
         *,
         name: str,
         policy: RefreshPolicy | None = None,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
     ) -> None:
-        self._fetch = fetch
         self._name = name
         self._policy = policy or RefreshPolicy()
         self._clock = clock
         self._jitter = jitter
         self._entries: dict[TokenKey, Entry] = {}
+
+    def fast_path(self) -> tuple[dict[TokenKey, Entry], Callable[[], float]]:
+        """The entries and clock, for a caller that inlines the fast path (see Credential)."""
+        return self._entries, self._clock
+
+    def clear(self) -> None:
+        """Forget every cached token (fetches in flight still complete)."""
+        self._entries.clear()
+
+
+class TokenCache(CacheBase):
+    """Caches the tokens ``fetch(key)`` returns and refreshes each once for all callers.
+
+    ``fetch`` is called in a background thread, one per key at a time.
+    """
+
+    def __init__(self, fetch: Fetch, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._fetch = fetch
         self._flights: dict[TokenKey, _Flight] = {}
         self._lock = threading.Lock()
 
@@ -77,10 +91,6 @@ class TokenCache:
         if entry is not None and self._clock() < entry.refresh_at:
             return entry.access_token  # type: ignore[return-value]
         return self._slow_path(key).access_token  # type: ignore[return-value]
-
-    def clear(self) -> None:
-        """Forget every cached token (fetches in flight still complete)."""
-        self._entries.clear()
 
     def _slow_path(self, key: TokenKey) -> Entry:
         with self._lock:

@@ -5,23 +5,34 @@ Shared by the sync helpers and their asyncio twins.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..authority import DEFAULT_AUTHORITY
 from ..clouds import authority_for_storage_host
-from ..credential import Credential
-from ..resolve import OPTION_KEYWORDS, OVERRIDE_KEYWORDS, get_credential, resolve_settings
+from ..credential import AsyncCredential, Credential
+from ..guard import AsyncGuardedTransport, GuardedTransport
+from ..resolve import (
+    ENGINE_KEYWORDS,
+    OPTION_KEYWORDS,
+    OVERRIDE_KEYWORDS,
+    get_async_credential,
+    get_credential,
+    resolve_settings,
+)
 from ..trust import TrustedSuffixes
 
-__all__ = ["ClientPlan", "plan_client"]
+__all__ = ["ClientPlan", "build_client", "plan_client"]
+
+Client = TypeVar("Client")
 
 # Keywords for the transport that the guard wraps (azure-core's RequestsTransport / AioHttp).
 TRANSPORT_KEYWORDS = ("connection_verify", "connection_cert", "connection_timeout", "read_timeout")
 # get_credential's keywords; "transport" belongs to the storage client, "connection_verify" to both.
 CREDENTIAL_KEYWORDS = tuple(
-    name for name in OVERRIDE_KEYWORDS + OPTION_KEYWORDS if name not in ("transport",)
+    name for name in OVERRIDE_KEYWORDS + OPTION_KEYWORDS + ENGINE_KEYWORDS if name != "transport"
 )
 
 
@@ -38,11 +49,29 @@ class ClientPlan:
     transport: Any
 
 
+def build_client(
+    factory: Callable[..., Client],
+    url: str,
+    env: Mapping[str, str] | None,
+    credential: Any,
+    kwargs: Mapping[str, Any],
+    *,
+    asynchronous: bool = False,
+) -> Client:
+    """``factory(url, credential=..., transport=<guarded>, **other keywords)``."""
+    plan = plan_client(url, os.environ if env is None else env, credential, kwargs, asynchronous)
+    guard = AsyncGuardedTransport if asynchronous else GuardedTransport
+    extra = {} if plan.transport else plan.transport_kwargs
+    transport = guard(plan.transport, trusted_suffixes=plan.trusted, **extra)
+    return factory(plan.url, credential=plan.credential, transport=transport, **plan.client_kwargs)
+
+
 def plan_client(
     url: str,
     env: Mapping[str, str],
     credential: Any,
     kwargs: Mapping[str, Any],
+    asynchronous: bool = False,
 ) -> ClientPlan:
     """Validate ``url`` against the trust list (before any I/O) and sort the keywords."""
     client_kwargs = dict(kwargs)
@@ -61,14 +90,15 @@ def plan_client(
     host = trusted.check(url)
     if credential is None:
         credential_kwargs.update(_cloud_authority(env, credential_kwargs, host))
-        credential = get_credential(env, **credential_kwargs)
+        make = get_async_credential if asynchronous else get_credential
+        credential = make(env, **credential_kwargs)
     return ClientPlan(url, host, trusted, credential, client_kwargs, transport_kwargs, transport)
 
 
 def _trust_list(credential: Any, extra: Any) -> TrustedSuffixes:
     if extra is not None:
         return TrustedSuffixes(extra=extra)
-    if isinstance(credential, Credential):
+    if isinstance(credential, (Credential, AsyncCredential)):
         return credential.trusted_suffixes
     return TrustedSuffixes()
 

@@ -209,6 +209,8 @@ class EntraEmulator:
         self.requests: collections.Counter[str] = collections.Counter()
         #: One entry per token endpoint request, non-secret fields only.
         self.token_requests: list[dict[str, str]] = []
+        #: ``(time.monotonic() when answered, route, status)`` of every request, in order.
+        self.request_log: list[tuple[float, str, int]] = []
         self._lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._faults: dict[str, list[_Fault]] = {}
@@ -387,6 +389,7 @@ class EntraEmulator:
         with self._lock:
             self.requests.clear()
             self.token_requests.clear()
+            self.request_log.clear()
             self._faults.clear()
 
     def _take_fault(self, route: str) -> _Fault | None:
@@ -432,6 +435,8 @@ class EntraEmulator:
         else:
             reply = handler(request)
         logger.debug("emulator route %s answered %d", route, reply.status)
+        with self._lock:
+            self.request_log.append((time.monotonic(), route, reply.status))
         return reply
 
     def _resolve(self, request: Request, kind: str) -> tuple[str, _RouteHandler]:
