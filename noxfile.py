@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -24,12 +26,30 @@ OLDEST = [
     "azure-storage-file-datalake==12.17.0",
     "azure-storage-file-share==12.19.0",
     "aiohttp==3.9.0",
+    "keyring==24.3.1",
 ]
+
+
+def system_packages(session: nox.Session) -> None:
+    """The Debian packages the suite runs for real: D-Bus and GNOME Keyring (the Secret
+    Service), Node.js's npm (Azurite). Installed when missing and nox runs as root."""
+    needed = {"dbus-daemon": "dbus", "gnome-keyring-daemon": "gnome-keyring", "npm": "npm"}
+    missing = sorted({package for tool, package in needed.items() if not shutil.which(tool)})
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        session.error(f"install the Debian packages {' '.join(missing)} (the suite uses them)")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run(
+        "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, external=True,
+        env={"DEBIAN_FRONTEND": "noninteractive"},
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The whole pytest suite, end-to-end tests included."""
+    system_packages(session)
     session.install("-e", ".[testing,storage,aio]", *TEST_DEPS)
     session.run("pytest", *session.posargs)
 
@@ -37,6 +57,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests_oldest(session: nox.Session) -> None:
     """The suite against the lowest dependency versions pyproject.toml allows."""
+    system_packages(session)
     session.install("-e", ".[testing,storage,aio]", *TEST_DEPS, *OLDEST)
     session.run("pytest", *session.posargs)
 

@@ -12,6 +12,21 @@ from azlogin.testing import EntraEmulator
 from azlogin.testing.azurite import Azurite
 from tests.support import SECRET
 
+# Azurite is installed once into the real user's cache, whatever HOME the tests set.
+os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets a HOME of its own, so the default token store (~/.azlogin) never carries
+    tokens from one test into another."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("AZLOGIN_STORE_DIR", raising=False)
+    monkeypatch.delenv("AZLOGIN_TOKEN_STORE", raising=False)
+    return home
+
 
 @pytest.fixture(scope="session")
 def _session_emulator() -> Iterator[EntraEmulator]:

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from ._version import __version__
 from .credential import STORAGE_SCOPE, AsyncCredential, Credential
-from .errors import AzLoginError, ConfigurationError, NotLoggedInError, UntrustedDestinationError
+from .errors import (
+    AzLoginError,
+    ConfigurationError,
+    NotLoggedInError,
+    TokenStoreError,
+    UntrustedDestinationError,
+)
 from .guard import AsyncGuardedTransport, GuardedTransport
 from .login_types import LOGIN_TYPES, LoginType
 from .resolve import get_async_credential, get_credential
@@ -26,6 +32,7 @@ __all__ = [
     "GuardedTransport",
     "LoginType",
     "NotLoggedInError",
+    "TokenStoreError",
     "TrustedSuffixes",
     "UntrustedDestinationError",
     "__version__",

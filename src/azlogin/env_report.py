@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .login_types import LOGIN_TYPES
-from .variables import AUTO_LOGIN_TYPE, VARIABLES
+from .variables import AUTO_LOGIN_TYPE, STORE_VARIABLES, VARIABLES
 
 __all__ = ["REDACTED", "EnvRow", "env_rows", "redact"]
 
@@ -36,7 +36,7 @@ def env_rows(env: Mapping[str, str], *, show_sensitive: bool = False) -> list[En
         used_by = tuple(
             login_type.name for login_type in LOGIN_TYPES if variable in login_type.variables
         )
-        if variable is AUTO_LOGIN_TYPE:
+        if variable is AUTO_LOGIN_TYPE or variable in STORE_VARIABLES:
             used_by = tuple(login_type.name for login_type in LOGIN_TYPES)
         rows.append(EnvRow(variable.name, variable.description, value, variable.secret, used_by))
     return rows

@@ -10,6 +10,7 @@ __all__ = [
     "AzLoginError",
     "ConfigurationError",
     "NotLoggedInError",
+    "TokenStoreError",
     "UntrustedDestinationError",
 ]
 
@@ -32,3 +33,8 @@ class NotLoggedInError(AzLoginError):
 
 class UntrustedDestinationError(AzLoginError):
     """A token would have been sent to a host outside the trusted suffixes."""
+
+
+class TokenStoreError(AzLoginError):
+    """A token store cannot be used safely: no encryption key, an unsafe directory, a locked
+    secret store. The message says what was tried and how to fix it."""

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from .async_token_cache import AsyncTokenCache
@@ -14,12 +15,14 @@ from .builders import BuildOptions
 from .credential import AsyncCredential, Credential, options_of
 from .errors import NotLoggedInError
 from .login_types import LoginType, lookup_login_type, valid_names
+from .persistence.default import default_directory, store_from_setting
+from .persistence.tokens import AsyncPersistentFetch, PersistentFetch
 from .refresh import RefreshPolicy, TokenKey
 from .saved_login import SavedLogin, load_saved_login
 from .settings import Settings, blank_to_none, read_settings
 from .token_cache import TokenCache
 from .trust import TrustedSuffixes
-from .variables import AUTO_LOGIN_TYPE, VARIABLES
+from .variables import AUTO_LOGIN_TYPE, STORE_VARIABLES, VARIABLES
 
 __all__ = [
     "ENGINE_KEYWORDS",
@@ -33,7 +36,10 @@ __all__ = [
 _LOGGER = logging.getLogger("azlogin")
 
 OVERRIDE_KEYWORDS: tuple[str, ...] = tuple(
-    dict.fromkeys([variable.setting for variable in VARIABLES] + ["trusted_microsoft_suffixes"])
+    dict.fromkeys(
+        [variable.setting for variable in VARIABLES if variable not in STORE_VARIABLES]
+        + ["trusted_microsoft_suffixes"]
+    )
 )
 """Keywords that beat their environment variable (DESIGN.md's override list)."""
 
@@ -45,7 +51,7 @@ OPTION_KEYWORDS: tuple[str, ...] = (
 )
 """The library's own keywords for the credential: see :class:`azlogin.builders.BuildOptions`."""
 
-ENGINE_KEYWORDS: tuple[str, ...] = ("token_timeout", "clock")
+ENGINE_KEYWORDS: tuple[str, ...] = ("token_timeout", "clock", "token_store")
 """The library's own keywords for the token engine (see :mod:`azlogin.refresh`)."""
 
 
@@ -84,7 +90,12 @@ def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Cre
     - ``process_timeout``: seconds to wait for ``az`` or ``pwsh`` (AZCLI, PSCRED);
     - ``token_timeout``: seconds a caller waits for a token before ClientAuthenticationError
       (default 120; 900 for DEVICE; None waits forever);
-    - ``clock``: the time source of the token cache (tests pass a fake one).
+    - ``clock``: the time source of the token cache (tests pass a fake one);
+    - ``token_store``: where tokens are shared between this user's processes: a
+      :class:`azlogin.persistence.TokenStore`, ``"default"`` (encrypted files, see
+      :func:`azlogin.persistence.default_store`), ``"memory"`` or ``"none"``; default
+      ``$AZLOGIN_TOKEN_STORE`` or ``"default"`` (which falls back to this process only, with
+      a log line, when no encryption key can be had).
 
     Raises :class:`NotLoggedInError` when no login type is set and no login was saved,
     :class:`ConfigurationError` for a missing or malformed setting (naming the variable),
@@ -107,18 +118,26 @@ def _assemble(
     env: Mapping[str, str] | None, keywords: Mapping[str, Any], *, asynchronous: bool
 ) -> Credential | AsyncCredential:
     request = _split_keywords(keywords, asynchronous=asynchronous)
-    settings, login_type = resolve_settings(os.environ if env is None else env, request.overrides)
+    environ = os.environ if env is None else env
+    settings, login_type = resolve_settings(environ, request.overrides)
     inner = login_type.build(settings, request.options)
+    policy = _policy(request, login_type)
 
     def fetch(key: TokenKey) -> Any:  # an AccessTokenInfo, or an awaitable of one under asyncio
         return inner.get_token_info(*key[0], options=options_of(key))
+
+    store = store_from_setting(keywords.get("token_store"), environ)
+    if store is not None and store.shared:
+        identity = {"login_type": login_type.name, **settings.public()}
+        directory = getattr(store, "directory", None) or default_directory(environ)
+        persistent = AsyncPersistentFetch if asynchronous else PersistentFetch
+        fetch = persistent(fetch, store, identity, Path(directory) / "locks", policy, request.clock)
 
     engine, wrapper = (
         (AsyncTokenCache, AsyncCredential) if asynchronous else (TokenCache, Credential)
     )
     cache = engine(
-        fetch, name=f"{login_type.name} login", policy=_policy(request, login_type),
-        clock=request.clock,
+        fetch, name=f"{login_type.name} login", policy=policy, clock=request.clock,
     )  # fmt: skip
     credential = wrapper(
         inner,

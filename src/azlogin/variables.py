@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["VARIABLES", "Variable"]
+__all__ = ["STORE_VARIABLES", "VARIABLES", "Variable"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,28 @@ AZURE_AUTHORITY_HOST = Variable(
     "https://login.microsoftonline.com).",
 )
 
+STORE_DIR = Variable(
+    "AZLOGIN_STORE_DIR",
+    "store_dir",
+    "Token store: the directory of the encrypted file store (default ~/.azlogin).",
+)
+STORE_PASSPHRASE = Variable(
+    "AZLOGIN_STORE_PASSPHRASE",
+    "store_passphrase",
+    "Token store: a passphrase to derive the file store's key from (scrypt), where neither an "
+    "OS secret store nor the Linux kernel keyring is available.",
+    secret=True,
+)
+TOKEN_STORE = Variable(
+    "AZLOGIN_TOKEN_STORE",
+    "token_store",
+    "Token store: 'default' (encrypted, shared by this user's processes), 'memory' (this "
+    "process only) or 'none'.",
+)
+
+STORE_VARIABLES: tuple[Variable, ...] = (TOKEN_STORE, STORE_DIR, STORE_PASSPHRASE)
+"""The variables of the token store, read whatever the login type."""
+
 VARIABLES: tuple[Variable, ...] = (
     AUTO_LOGIN_TYPE,
     TENANT_ID,
@@ -118,5 +140,6 @@ VARIABLES: tuple[Variable, ...] = (
     AZURE_TENANT_ID,
     AZURE_FEDERATED_TOKEN_FILE,
     AZURE_AUTHORITY_HOST,
+    *STORE_VARIABLES,
 )
 """Every variable, in the order ``azlogin env`` and the docs list them."""

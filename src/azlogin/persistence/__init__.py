@@ -1,0 +1,36 @@
+"""Token persistence: pluggable stores, encrypted at rest, shared safely across processes.
+
+- :class:`TokenStore`: the protocol (``load``, ``save``, ``delete`` bytes under a key, and
+  ``shared``); implement it to keep tokens anywhere you like.
+- :class:`MemoryStore`: this process only.
+- :class:`EncryptedFileStore`: AES-256-GCM files in a private directory; its key comes from
+  the OS secret store, the Linux kernel keyring or a passphrase (:mod:`.keys`).
+- :class:`KeyringStore`: items in the OS secret store itself.
+- :class:`InsecurePlaintextFileStore`: unencrypted, only when you ask for it by name.
+- :func:`default_store`: what azlogin uses when you pass nothing, and why.
+"""
+
+from __future__ import annotations
+
+from ._protocol import TokenStore
+from .default import StoreChoice, default_directory, default_store
+from .file_store import EncryptedFileStore, InsecurePlaintextFileStore
+from .keyring_store import KeyringStore
+from .keys import KernelKeyringKey, KeySource, OsSecretStoreKey, PassphraseKey, StaticKey
+from .memory import MemoryStore
+
+__all__ = [
+    "EncryptedFileStore",
+    "InsecurePlaintextFileStore",
+    "KernelKeyringKey",
+    "KeySource",
+    "KeyringStore",
+    "MemoryStore",
+    "OsSecretStoreKey",
+    "PassphraseKey",
+    "StaticKey",
+    "StoreChoice",
+    "TokenStore",
+    "default_directory",
+    "default_store",
+]

@@ -1,0 +1,166 @@
+"""Where the encrypted file store's 256-bit key comes from.
+
+In order of preference: the OS secret store (Secret Service, macOS Keychain, Windows Credential
+Locker, through ``keyring``), the Linux kernel's user keyring (``keyctl``; what AzCopy's Go SDK
+uses on Linux), a passphrase (scrypt). Each source either gives the key or says why it can't.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import ctypes.util
+import hashlib
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from ._files import atomic_write, read_private
+
+__all__ = [
+    "KernelKeyringKey",
+    "KeySource",
+    "KeyUnavailable",
+    "OsSecretStoreKey",
+    "PassphraseKey",
+    "StaticKey",
+]
+
+KEY_BYTES = 32
+_SERVICE = "azlogin-token-store"
+_ACCOUNT = "master-key"
+
+
+class KeyUnavailable(Exception):
+    """This key source cannot be used here; the message says why."""
+
+
+class KeySource(Protocol):
+    name: str
+
+    def key_for(self, store_id: str, directory: Path) -> bytes:
+        """A 32-byte key for the store, created on first use; KeyUnavailable if impossible.
+
+        Sources backed by a secret store keep one key per user (``store_id`` is a hint); the
+        file store derives its own key from it (HKDF with the store's identity)."""
+        ...
+
+
+class StaticKey:
+    """A key the caller holds (tests, or a key from a vault of their own)."""
+
+    name = "a key given by the caller"
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise ValueError("the key must be 32 bytes (AES-256)")
+        self._key = key
+
+    def key_for(self, store_id: str, directory: Path) -> bytes:
+        return self._key
+
+    def __repr__(self) -> str:
+        return "StaticKey(<hidden>)"
+
+
+class OsSecretStoreKey:
+    """The key, kept in the OS secret store through ``keyring``."""
+
+    name = "the OS secret store"
+
+    def key_for(self, store_id: str, directory: Path) -> bytes:
+        from .keyring_store import usable_keyring
+
+        backend = usable_keyring()
+        try:
+            stored = backend.get_password(_SERVICE, _ACCOUNT)
+            if stored is None:
+                stored = base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii")
+                backend.set_password(_SERVICE, _ACCOUNT, stored)
+                stored = backend.get_password(_SERVICE, _ACCOUNT)
+        except Exception as error:  # noqa: BLE001 - keyring backends raise many kinds
+            raise KeyUnavailable(f"the OS secret store failed: {_reason(error)}") from None
+        key = base64.b64decode(stored or "")
+        if len(key) != KEY_BYTES:
+            raise KeyUnavailable("the OS secret store holds a malformed azlogin key")
+        return key
+
+
+class KernelKeyringKey:
+    """The key, kept in the Linux kernel's user keyring (lost at reboot: the store's items
+    then read as misses, and a new key is made)."""
+
+    name = "the Linux kernel keyring"
+
+    # (add_key, keyctl) system call numbers.
+    _SYSCALLS: ClassVar[dict[str, tuple[int, int]]] = {
+        "x86_64": (248, 250),
+        "aarch64": (217, 219),
+        "arm64": (217, 219),
+    }
+    _KEY_SPEC_USER_KEYRING = -4
+    _KEYCTL_SEARCH = 10
+    _KEYCTL_READ = 11
+
+    def key_for(self, store_id: str, directory: Path) -> bytes:
+        if not sys.platform.startswith("linux"):
+            raise KeyUnavailable("the kernel keyring exists on Linux only")
+        numbers = self._SYSCALLS.get(platform.machine())
+        if numbers is None:
+            raise KeyUnavailable(f"keyctl is not wired up for {platform.machine()}")
+        add_key, keyctl = numbers
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        syscall = libc.syscall
+        syscall.restype = ctypes.c_long
+        description = b"azlogin:master-key"
+        serial = syscall(
+            keyctl, self._KEYCTL_SEARCH, self._KEY_SPEC_USER_KEYRING, b"user", description, 0
+        )
+        if serial < 0:
+            payload = os.urandom(KEY_BYTES)
+            serial = syscall(
+                add_key, b"user", description, payload, len(payload), self._KEY_SPEC_USER_KEYRING
+            )
+            if serial < 0:
+                error = ctypes.get_errno()
+                raise KeyUnavailable(
+                    f"the kernel keyring refused a key ({os.strerror(error)}; containers often "
+                    "block keyctl)"
+                )
+        buffer = ctypes.create_string_buffer(KEY_BYTES)
+        length = syscall(keyctl, self._KEYCTL_READ, serial, buffer, KEY_BYTES)
+        if length != KEY_BYTES:
+            raise KeyUnavailable("the kernel keyring holds a malformed azlogin key")
+        return buffer.raw
+
+
+class PassphraseKey:
+    """The key, derived with scrypt from a passphrase and a random salt kept in the store."""
+
+    name = "a passphrase"
+
+    def __init__(self, passphrase: str) -> None:
+        if not passphrase:
+            raise ValueError("the passphrase is empty")
+        self._passphrase = passphrase
+
+    def key_for(self, store_id: str, directory: Path) -> bytes:
+        salt_file = directory / "passphrase.salt"
+        salt = read_private(salt_file)
+        if salt is None or len(salt) != 16:
+            salt = os.urandom(16)
+            atomic_write(salt_file, salt)
+        return hashlib.scrypt(
+            self._passphrase.encode("utf-8"), salt=salt, n=2**15, r=8, p=1, maxmem=64 * 2**20,
+            dklen=KEY_BYTES,
+        )  # fmt: skip
+
+    def __repr__(self) -> str:
+        return "PassphraseKey(<hidden>)"
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:200]
