@@ -32,19 +32,22 @@ def usable_keyring() -> Any:
     try:
         import keyring
         import keyring.backend
-        import keyring.core
     except ImportError:
         raise KeyUnavailable("the keyring package is not installed") from None
     try:
         backend = keyring.get_keyring()
         if not _viable(backend):
-            # A secret store may have come up since keyring first looked: look again (keyring
-            # caches the list of viable backends; ``reset`` clears that cache).
-            reset = getattr(keyring.backend.get_all_keyring, "reset", None)
-            if reset is not None:
-                reset()
-            keyring.core.init_backend()
-            backend = keyring.get_keyring()
+            # A secret store may have come up since keyring first looked (keyring caches its
+            # choice): look again among the backend classes, best first.
+            candidates = sorted(
+                keyring.backend.KeyringBackend.get_viable_backends(),
+                key=lambda cls: float(cls.priority),
+                reverse=True,
+            )
+            for candidate in candidates:
+                backend = candidate()
+                if _viable(backend):
+                    break
     except Exception as error:  # noqa: BLE001 - backends' probes raise what their bus raises
         raise KeyUnavailable(f"the OS secret store cannot be reached ({error})") from None
     if not _viable(backend):
