@@ -54,6 +54,7 @@ class BuildOptions:
     transport: Any = None  # an azure-core HttpTransport, or AsyncHttpTransport when asynchronous
     process_timeout: int | None = None
     asynchronous: bool = False
+    device_state: Any = None  # a persistence.device.DeviceLoginState, for DEVICE with a store
 
     @property
     def identity(self) -> ModuleType:
@@ -114,12 +115,22 @@ def build_device(settings: Settings, options: BuildOptions) -> Any:
         # azure-identity has no asyncio device-code credential: run the sync one in a thread.
         sync_options = replace(options, asynchronous=False, transport=None)
         return ThreadedAsyncCredential(build_device(settings, sync_options))
+    state = options.device_state
+    authority_kwargs = _authority_kwargs(authority)
+    persisted: dict[str, Any] = {}
+    if state is not None:
+        persisted["_cache"] = state.cache  # azure-identity's hook for a caller-owned MSAL cache
+        if state.record is not None:
+            # The record names the account, client and authority it was made with.
+            persisted["authentication_record"] = state.record
+            del authority_kwargs["authority"]
     return DeviceCodeCredential(
         client_id=AZCOPY_CLIENT_ID,
         tenant_id=_tenant(settings) or "common",
         prompt_callback=options.prompt_callback or print_prompt_to_stderr,
-        **_authority_kwargs(authority),
+        **authority_kwargs,
         **options.pipeline_kwargs(),
+        **persisted,
     )
 
 

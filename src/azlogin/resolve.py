@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,6 +17,7 @@ from .credential import AsyncCredential, Credential, options_of
 from .errors import NotLoggedInError
 from .login_types import LoginType, lookup_login_type, valid_names
 from .persistence.default import default_directory, store_from_setting
+from .persistence.device import DeviceLoginState
 from .persistence.tokens import AsyncPersistentFetch, PersistentFetch
 from .refresh import RefreshPolicy, TokenKey
 from .saved_login import SavedLogin, load_saved_login
@@ -120,18 +122,26 @@ def _assemble(
     request = _split_keywords(keywords, asynchronous=asynchronous)
     environ = os.environ if env is None else env
     settings, login_type = resolve_settings(environ, request.overrides)
-    inner = login_type.build(settings, request.options)
     policy = _policy(request, login_type)
+    store = store_from_setting(keywords.get("token_store"), environ)
+    shared = store if store is not None and store.shared else None
+    identity = {"login_type": login_type.name, **settings.public()}
+    device = DeviceLoginState(shared, identity) if shared and login_type.name == "DEVICE" else None
+    inner = login_type.build(settings, replace(request.options, device_state=device))
 
     def fetch(key: TokenKey) -> Any:  # an AccessTokenInfo, or an awaitable of one under asyncio
-        return inner.get_token_info(*key[0], options=options_of(key))
+        if device is None:
+            return inner.get_token_info(*key[0], options=options_of(key))
+        if asynchronous:  # the device credential is the sync one, run in a thread
+            return asyncio.to_thread(device.fetch, inner.inner, key)
+        return device.fetch(inner, key)
 
-    store = store_from_setting(keywords.get("token_store"), environ)
-    if store is not None and store.shared:
-        identity = {"login_type": login_type.name, **settings.public()}
-        directory = getattr(store, "directory", None) or default_directory(environ)
+    if shared is not None:
+        directory = getattr(shared, "directory", None) or default_directory(environ)
         persistent = AsyncPersistentFetch if asynchronous else PersistentFetch
-        fetch = persistent(fetch, store, identity, Path(directory) / "locks", policy, request.clock)
+        fetch = persistent(
+            fetch, shared, identity, Path(directory) / "locks", policy, request.clock
+        )
 
     engine, wrapper = (
         (AsyncTokenCache, AsyncCredential) if asynchronous else (TokenCache, Credential)
