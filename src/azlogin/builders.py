@@ -120,6 +120,7 @@ def build_device(settings: Settings, options: BuildOptions) -> Any:
     persisted: dict[str, Any] = {}
     if state is not None:
         persisted["_cache"] = state.cache  # azure-identity's hook for a caller-owned MSAL cache
+        persisted["disable_automatic_authentication"] = not state.interactive
         if state.record is not None:
             # The record names the account, client and authority it was made with.
             persisted["authentication_record"] = state.record

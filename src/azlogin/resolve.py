@@ -126,7 +126,10 @@ def _assemble(
     store = store_from_setting(keywords.get("token_store"), environ)
     shared = store if store is not None and store.shared else None
     identity = {"login_type": login_type.name, **settings.public()}
-    device = DeviceLoginState(shared, identity) if shared and login_type.name == "DEVICE" else None
+    device = None
+    if shared is not None and login_type.name == "DEVICE":
+        # A saved login never prompts: when its refresh token stops working, it says so.
+        device = DeviceLoginState(shared, identity, interactive=settings.saved_login is None)
     inner = login_type.build(settings, replace(request.options, device_state=device))
 
     def fetch(key: TokenKey) -> Any:  # an AccessTokenInfo, or an awaitable of one under asyncio
@@ -149,12 +152,15 @@ def _assemble(
     cache = engine(
         fetch, name=f"{login_type.name} login", policy=policy, clock=request.clock,
     )  # fmt: skip
+    suffixes = request.suffixes
+    if settings.saved_login is not None and keywords.get("trusted_microsoft_suffixes") is None:
+        suffixes = TrustedSuffixes(extra=settings.saved_login.trusted_microsoft_suffixes)
     credential = wrapper(
         inner,
         cache,  # type: ignore[arg-type]
         login_type=login_type.name,
         details=settings.public(),
-        trusted_suffixes=request.suffixes,
+        trusted_suffixes=suffixes,
     )
     _LOGGER.info("azlogin: %r", credential)
     return credential
@@ -183,9 +189,11 @@ def resolve_settings(
             raise NotLoggedInError(
                 f"No login is configured: set {AUTO_LOGIN_TYPE.name} to one of {valid_names()} "
                 "(with the variables that type needs; `azlogin env` lists them), "
-                "or pass login_type= to get_credential()."
+                "pass login_type= to get_credential(), or run `azlogin login` once."
             )
-        env, chosen, label = saved.variables, saved.login_type, "the saved login"
+        login_type = lookup_login_type(saved.login_type, "the saved login")
+        settings = read_settings(login_type.name, login_type.variables, saved.variables, overrides)
+        return replace(settings, saved_login=saved), login_type
     login_type = lookup_login_type(chosen, label)
     return read_settings(login_type.name, login_type.variables, env, overrides), login_type
 

@@ -1,15 +1,24 @@
-"""The seam where a login saved by ``azlogin login`` comes back.
+"""The login ``azlogin login`` saves, and get_credential uses when no login type is set.
 
-When ``AZCOPY_AUTO_LOGIN_TYPE`` is unset, get_credential asks :func:`load_saved_login` for
-a saved login. Until the CLI and its persistence exist, there is never one.
+It is kept in the default token store (encrypted; see :mod:`azlogin.persistence`) under one
+item: the login type, its variables (a service principal's secret or certificate password
+included) and the extra trusted suffixes. It is never written to an unencrypted store.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["SavedLogin", "load_saved_login"]
+from .errors import TokenStoreError
+
+__all__ = ["LOGIN_ITEM", "SavedLogin", "delete_saved_login", "load_saved_login", "save_login"]
+
+LOGIN_ITEM = "login:default"
+_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -18,9 +27,64 @@ class SavedLogin:
 
     login_type: str
     variables: Mapping[str, str] = field(repr=False)
+    trusted_microsoft_suffixes: str = ""
+    saved_at: float = 0.0
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(
+            {"v": _FORMAT, "login_type": self.login_type, "variables": dict(self.variables),
+             "trusted_microsoft_suffixes": self.trusted_microsoft_suffixes,
+             "saved_at": self.saved_at or time.time()},
+        ).encode()  # fmt: skip
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> SavedLogin | None:
+        try:
+            data = json.loads(blob)
+            if data.get("v") != _FORMAT:
+                return None
+            variables = {str(k): str(v) for k, v in dict(data["variables"]).items()}
+            return cls(
+                str(data["login_type"]),
+                variables,
+                str(data.get("trusted_microsoft_suffixes") or ""),
+                float(data.get("saved_at") or 0),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
+def _store(env: Mapping[str, str], *, required: bool) -> Any:
+    from .persistence.default import default_store
+
+    try:
+        return default_store(env).store
+    except TokenStoreError:
+        if required:
+            raise
+        return None
 
 
 def load_saved_login(env: Mapping[str, str]) -> SavedLogin | None:
-    """The login ``azlogin login`` saved for this user, or None if there is none."""
-    del env  # the store's location will come from it
-    return None
+    """The login ``azlogin login`` saved for this user, or None if there is none (or no
+    encrypted store can be opened here)."""
+    store = _store(env, required=False)
+    blob = store.load(LOGIN_ITEM) if store is not None else None
+    return SavedLogin.from_bytes(blob) if blob is not None else None
+
+
+def save_login(login: SavedLogin, env: Mapping[str, str]) -> str:
+    """Save ``login`` in the default (encrypted) store; returns a description of the store."""
+    from .persistence.default import default_store
+
+    choice = default_store(env)
+    choice.store.save(LOGIN_ITEM, login.to_bytes())
+    return choice.reason
+
+
+def delete_saved_login(env: Mapping[str, str]) -> tuple[bool, str]:
+    """Remove the saved login; (whether there was one, the store's description)."""
+    from .persistence.default import default_store
+
+    choice = default_store(env)
+    return choice.store.delete(LOGIN_ITEM), choice.reason

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import ConfigurationError
 from .variables import Variable
+
+if TYPE_CHECKING:
+    from .saved_login import SavedLogin
 
 __all__ = ["Settings", "blank_to_none", "read_settings"]
 
@@ -33,6 +37,8 @@ class Settings:
     variables: tuple[Variable, ...]
     values: Mapping[str, str]
     from_keyword: frozenset[str]
+    saved_login: SavedLogin | None = None
+    """The login ``azlogin login`` saved, when the settings came from it."""
 
     def get(self, setting: str) -> str | None:
         return self.values.get(setting)

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import msal
-from azure.identity import AuthenticationRecord
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import AuthenticationRecord, AuthenticationRequiredError
 
 from ..errors import TokenStoreError
 from ..refresh import TokenKey
@@ -26,7 +27,10 @@ _LOGGER = logging.getLogger("azlogin.persistence")
 class DeviceLoginState:
     """The cache and record of one DEVICE identity, loaded from and saved to ``store``."""
 
-    def __init__(self, store: TokenStore, identity: Mapping[str, str]) -> None:
+    def __init__(
+        self, store: TokenStore, identity: Mapping[str, str], *, interactive: bool = True
+    ) -> None:
+        self.interactive = interactive
         material = json.dumps(dict(sorted(identity.items())), sort_keys=True)
         self.item = "device:" + hashlib.sha256(material.encode()).hexdigest()
         self.store = store
@@ -57,9 +61,17 @@ class DeviceLoginState:
                 options["tenant_id"] = tenant_id
             if enable_cae:
                 options["enable_cae"] = True
-            if self.record is None:
-                self.record = credential.authenticate(scopes=list(scopes), **options)
-            token = credential.get_token_info(*scopes, options=options or None)
+            try:
+                if self.record is None:
+                    if not self.interactive:
+                        raise AuthenticationRequiredError(list(scopes))
+                    self.record = credential.authenticate(scopes=list(scopes), **options)
+                token = credential.get_token_info(*scopes, options=options or None)
+            except AuthenticationRequiredError as error:
+                raise ClientAuthenticationError(
+                    "The saved device login can no longer get a token silently (its refresh "
+                    "token expired or was revoked, or it was removed): run `azlogin login` again."
+                ) from error
             self._save()
             return token
 
