@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,25 @@ from tests.support import SECRET
 
 # Azurite is installed once into the real user's cache, whatever HOME the tests set.
 os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_log_line(
+    caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """Every test runs with DEBUG logging captured; no line may hold a secret: the tests'
+    own SECRET, or the emulator's client secret and identity header."""
+    caplog.set_level(logging.DEBUG)
+    secrets = [SECRET]
+    if "emulator" in request.fixturenames:
+        emulator: EntraEmulator = request.getfixturevalue("emulator")
+        secrets += [emulator.client_secret, emulator.identity_header]
+    yield
+    text = "\n".join(
+        record.getMessage() for phase in ("setup", "call") for record in caplog.get_records(phase)
+    )
+    for secret in secrets:
+        assert secret not in text, "a secret reached a log line"
 
 
 @pytest.fixture(autouse=True)

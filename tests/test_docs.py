@@ -20,3 +20,26 @@ def test_login_types_page_matches_the_table() -> None:
         "docs/login-types.md is out of date: paste azlogin.env_report.login_types_markdown() "
         "between its markers"
     )
+
+
+HELP_BLOCK = re.compile(r"<!-- help:(?P<command>[^>]*) -->\n```text\n(?P<text>.*?)```", re.S)
+
+
+def test_cli_reference_is_the_real_help_output() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "azlogin"
+    blocks = list(HELP_BLOCK.finditer((DOCS / "cli.md").read_text()))
+    assert [b["command"] for b in blocks] == ["azlogin", "login", "login status", "logout", "env"]
+    for block in blocks:
+        command = [] if block["command"] == "azlogin" else block["command"].split()
+        real = subprocess.run(
+            [str(script), *command, "--help"], env={**os.environ, "COLUMNS": "100"},
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert " ".join(block["text"].split()) == " ".join(real.split()), (
+            f"docs/cli.md is out of date for `azlogin {block['command']}`"
+        )

@@ -152,6 +152,13 @@ class TokenEndpoint:
 
     # ------------------------------------------------------------------ registrations
 
+    def revoke_refresh_tokens(self) -> int:
+        """Forget every refresh token issued so far; returns how many there were."""
+        with self._lock:
+            count = len(self._refresh_tokens)
+            self._refresh_tokens.clear()
+        return count
+
     def add_certificate(self, certificate: Certificate) -> None:
         """Accept client assertions signed with ``certificate``'s key."""
         with self._lock:

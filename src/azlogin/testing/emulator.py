@@ -392,6 +392,11 @@ class EntraEmulator:
             self.request_log.clear()
             self._faults.clear()
 
+    def revoke_refresh_tokens(self) -> int:
+        """Make every refresh token issued so far invalid (as a password reset or an admin
+        would); returns how many there were."""
+        return self._tokens.revoke_refresh_tokens()
+
     def _take_fault(self, route: str) -> _Fault | None:
         queue = self._faults.get(route)
         if not queue:
