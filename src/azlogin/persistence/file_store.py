@@ -55,7 +55,7 @@ class EncryptedFileStore:
         for source in key_sources:
             try:
                 key = source.key_for(store_id(self.directory), self.directory)
-            except KeyUnavailable as error:
+            except (KeyUnavailable, OSError) as error:
                 reasons.append(f"{source.name}: {error}")
                 continue
             self.key_source = source.name
