@@ -14,7 +14,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "azure_cli", "lint", "typecheck"]
 
 PYTHON = ["3.11"]
-TEST_DEPS = ["pytest>=8", "hypothesis>=6.100"]
+TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "cloudpickle>=3"]
 # The oldest versions of the runtime dependencies that pyproject.toml admits.
 OLDEST = [
     "azure-core==1.31.0",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 
 import azlogin
@@ -83,12 +81,6 @@ def test_repr_shows_type_and_ids_but_never_the_secret() -> None:
     assert "tenant-a" in text
     assert SECRET not in text
     assert SECRET not in repr(resolve_settings(SPN, {})[0])
-
-
-def test_pickling_is_refused_so_the_secret_cannot_travel() -> None:
-    credential = azlogin.get_credential(SPN)
-    with pytest.raises(TypeError, match="cannot be pickled"):
-        pickle.dumps(credential)
 
 
 def test_same_msi_id_in_two_variables_is_one_identity() -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
 from .async_token_cache import AsyncTokenCache
+from .recipe import Recipe, rebuild
 from .refresh import TokenKey
 from .token_cache import TokenCache
 from .trust import TrustedSuffixes
@@ -75,13 +76,15 @@ class _Described:
         shown = "".join(f", {key}={value!r}" for key, value in self._details.items())
         return f"azlogin.{type(self).__name__}(login_type={self._login_type!r}{shown})"
 
-    def __reduce__(self) -> NoReturn:
-        # azure-identity's credentials pickle with their secrets inside; refuse rather
-        # than let a client secret or certificate password travel in the bytes.
-        raise TypeError(
-            f"azlogin.{type(self).__name__} cannot be pickled: it may hold a secret. Call "
-            "azlogin.get_credential() in the process that needs it."
-        )
+    recipe: Recipe | None = None
+    """How to build this credential again in another process (see :mod:`azlogin.recipe`)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Never the azure-identity credential (it pickles with its secret inside): the
+        # recipe, which the receiving process builds again with its own secrets.
+        if self.recipe is None:
+            raise TypeError(f"this azlogin.{type(self).__name__} has no recipe to pickle")
+        return (rebuild, (self.recipe,))
 
 
 class Credential(_Described):

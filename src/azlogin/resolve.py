@@ -19,6 +19,7 @@ from .login_types import LoginType, lookup_login_type, valid_names
 from .persistence.default import default_directory, store_from_setting
 from .persistence.device import DeviceLoginState
 from .persistence.tokens import AsyncPersistentFetch, PersistentFetch
+from .recipe import Recipe
 from .refresh import RefreshPolicy, TokenKey
 from .saved_login import SavedLogin, load_saved_login
 from .settings import Settings, blank_to_none, read_settings
@@ -53,7 +54,7 @@ OPTION_KEYWORDS: tuple[str, ...] = (
 )
 """The library's own keywords for the credential: see :class:`azlogin.builders.BuildOptions`."""
 
-ENGINE_KEYWORDS: tuple[str, ...] = ("token_timeout", "clock", "token_store")
+ENGINE_KEYWORDS: tuple[str, ...] = ("token_timeout", "clock", "token_store", "pickle_secrets")
 """The library's own keywords for the token engine (see :mod:`azlogin.refresh`)."""
 
 
@@ -93,6 +94,9 @@ def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Cre
     - ``token_timeout``: seconds a caller waits for a token before ClientAuthenticationError
       (default 120; 900 for DEVICE; None waits forever);
     - ``clock``: the time source of the token cache (tests pass a fake one);
+    - ``pickle_secrets``: put the secrets in the credential's pickle too (default False: a
+      pickled credential carries no secret and rebuilds itself from the receiving process's
+      environment; see :mod:`azlogin.recipe`);
     - ``token_store``: where tokens are shared between this user's processes: a
       :class:`azlogin.persistence.TokenStore`, ``"default"`` (encrypted files, see
       :func:`azlogin.persistence.default_store`), ``"memory"`` or ``"none"``; default
@@ -161,6 +165,15 @@ def _assemble(
         login_type=login_type.name,
         details=settings.public(),
         trusted_suffixes=suffixes,
+    )
+    secrets = bool(keywords.get("pickle_secrets"))
+    credential.recipe = Recipe.of(
+        asynchronous=asynchronous,
+        login_type=login_type.name,
+        from_saved_login=settings.saved_login is not None,
+        settings=settings.public() if not secrets or settings.saved_login else settings.values,
+        extra_suffixes=suffixes.extra,
+        keywords=keywords,
     )
     _LOGGER.info("azlogin: %r", credential)
     return credential

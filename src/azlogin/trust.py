@@ -142,6 +142,11 @@ class TrustedSuffixes:
         self._rules = tuple(_parse_rule(entry) for entry in DEFAULT_TRUSTED_SUFFIXES) + self._extra
 
     @property
+    def extra(self) -> tuple[str, ...]:
+        """The entries added to the defaults, in normalized form."""
+        return self.entries[len(DEFAULT_TRUSTED_SUFFIXES) :]
+
+    @property
     def entries(self) -> tuple[str, ...]:
         """Every entry, defaults first, in normalized form."""
         return tuple(("*." if rule.subdomains_only else "") + rule.host for rule in self._rules)
@@ -206,5 +211,4 @@ class TrustedSuffixes:
         return hash(self._rules)
 
     def __repr__(self) -> str:
-        extra = ";".join(self.entries[len(DEFAULT_TRUSTED_SUFFIXES) :])
-        return f"TrustedSuffixes(extra={extra!r})"
+        return f"TrustedSuffixes(extra={';'.join(self.extra)!r})"
