@@ -14,7 +14,14 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "azure_cli", "lint", "typecheck"]
 
 PYTHON = ["3.11"]
-TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "cloudpickle>=3"]
+TEST_DEPS = [
+    "pytest>=8",
+    "hypothesis>=6.100",
+    "cloudpickle>=3",
+    "pandas>=2",
+    "pyarrow>=15",
+    "dask[dataframe,distributed]>=2024.4",
+]
 # The oldest versions of the runtime dependencies that pyproject.toml admits.
 OLDEST = [
     "azure-core==1.31.0",
@@ -27,6 +34,7 @@ OLDEST = [
     "azure-storage-file-share==12.19.0",
     "aiohttp==3.9.0",
     "keyring==24.3.1",
+    "adlfs==2024.7.0",
 ]
 
 
@@ -50,7 +58,7 @@ def system_packages(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The whole pytest suite, end-to-end tests included."""
     system_packages(session)
-    session.install("-e", ".[testing,storage,aio]", *TEST_DEPS)
+    session.install("-e", ".[testing,storage,aio,fsspec]", *TEST_DEPS)
     session.run("pytest", *session.posargs)
 
 
@@ -58,14 +66,14 @@ def tests(session: nox.Session) -> None:
 def tests_oldest(session: nox.Session) -> None:
     """The suite against the lowest dependency versions pyproject.toml allows."""
     system_packages(session)
-    session.install("-e", ".[testing,storage,aio]", *TEST_DEPS, *OLDEST)
+    session.install("-e", ".[testing,storage,aio,fsspec]", *TEST_DEPS, *OLDEST)
     session.run("pytest", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def azure_cli(session: nox.Session) -> None:
     """AZCLI against the real Azure CLI from PyPI, installed in a virtualenv of its own."""
-    session.install("-e", ".[testing,storage,aio]", *TEST_DEPS)
+    session.install("-e", ".[testing,storage,aio,fsspec]", *TEST_DEPS)
     cli_venv = Path(session.create_tmp()).resolve() / "azure-cli"
     az = cli_venv / "bin" / "az"
     if not az.exists():
@@ -77,7 +85,7 @@ def azure_cli(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """azlogin next to azure-identity against the emulator; writes docs/performance.md."""
-    session.install("-e", ".[testing,storage,aio]")
+    session.install("-e", ".[testing,storage,aio,fsspec]")
     session.run("python", "benchmarks/bench_tokens.py", *session.posargs)
 
 
@@ -92,12 +100,12 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src/."""
-    session.install("-e", ".[testing,storage,aio]", "mypy>=1.10")
+    session.install("-e", ".[testing,storage,aio,fsspec]", "mypy>=1.10")
     session.run("mypy", "--strict", "src/azlogin")
 
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """Emulator + Azurite: credentials from AZCOPY_* variables, a blob round trip, the guard."""
-    session.install("-e", ".[testing,storage,aio]")
+    session.install("-e", ".[testing,storage,aio,fsspec]")
     session.run("python", "examples/demo.py")

@@ -12,7 +12,10 @@ import azlogin
 from azlogin.testing import EntraEmulator
 from tests.support import SECRET, managed_identity_env
 
-DUMPERS = [pytest.param(pickle.dumps, id="pickle"), pytest.param(cloudpickle.dumps, id="cloudpickle")]
+DUMPERS = [
+    pytest.param(pickle.dumps, id="pickle"),
+    pytest.param(cloudpickle.dumps, id="cloudpickle"),
+]
 
 
 @pytest.mark.parametrize("dumps", DUMPERS)

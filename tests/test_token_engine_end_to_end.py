@@ -4,7 +4,6 @@ one request for many threads or tasks, no failure during an outage, and the asyn
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -181,6 +180,7 @@ def test_async_credential_repr_matches_the_sync_one(emulator: EntraEmulator) -> 
     assert repr(credential).startswith("azlogin.AsyncCredential(login_type='SPN'")
     assert emulator.client_secret not in repr(credential)
     assert sum(emulator.requests.values()) == 0
+
 
 def test_nothing_is_sent_to_imds_before_retry_after_passes(
     short_lived: EntraEmulator, monkeypatch: pytest.MonkeyPatch

@@ -1,0 +1,130 @@
+"""adlfs / fsspec in one line: ``pd.read_parquet("abfs://...", storage_options=...)`` and Dask.
+
+>>> import pandas as pd
+>>> from azlogin.fsspec import storage_options
+>>> df = pd.read_parquet("abfs://data/sales.parquet",
+...                      storage_options=storage_options("myaccount"))  # doctest: +SKIP
+
+``storage_options(account)`` checks the account's host against the trusted suffixes before
+anything is sent and returns adlfs's keywords with an asyncio credential
+(:func:`azlogin.get_async_credential`, which adlfs needs). The credential pickles without its
+secret, so Dask and Ray workers rebuild it from their own environment and share tokens through
+the machine's token store.
+
+adlfs builds its storage client itself and takes no transport, so requests made through
+``storage_options`` are checked once, by host, up front. :class:`GuardedBlobFileSystem` (or
+:func:`filesystem`) is adlfs's filesystem with :class:`azlogin.AsyncGuardedTransport` on every
+request, for code that can take a filesystem object instead of a URL.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+from .resolve import get_async_credential
+from .trust import TrustedSuffixes
+
+__all__ = ["account_location", "filesystem", "storage_options"]  # and GuardedBlobFileSystem
+
+
+def account_location(account: str) -> tuple[str, str]:
+    """``(account_name, account_host)`` from an account name, or an account URL (its path, as
+    with Azurite's ``https://127.0.0.1:10000/devstoreaccount1``, stays part of the host)."""
+    text = account.strip().rstrip("/")
+    if "://" not in text:
+        if not text or "/" in text or "." in text:
+            raise ConfigurationError(
+                f"{account!r} is neither a storage account name nor an https account URL "
+                "(for example 'myaccount' or 'https://myaccount.blob.core.windows.net')."
+            )
+        return text, f"{text}.blob.core.windows.net"
+    parts = urlsplit(text)
+    if parts.scheme.lower() != "https":
+        raise ConfigurationError(f"{account!r}: the account URL must use https.")
+    path = parts.path.strip("/")
+    name = path.split("/")[0] if path else (parts.hostname or "").split(".")[0]
+    return name, parts.netloc + (f"/{path}" if path else "")
+
+
+def storage_options(
+    account: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    credential: Any = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """adlfs's ``storage_options`` for ``account`` (a name or an https account URL).
+
+    ``credential`` defaults to ``get_async_credential(env, **login keywords)``; keywords that
+    get_credential knows go to it (``trusted_microsoft_suffixes`` also guards the host), the
+    rest to adlfs unchanged.
+    """
+    from .storage._plan import CREDENTIAL_KEYWORDS
+
+    name, host = account_location(account)
+    credential_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in CREDENTIAL_KEYWORDS}
+    trusted = TrustedSuffixes(extra=credential_kwargs.get("trusted_microsoft_suffixes"))
+    trusted.check(f"https://{host}")
+    if credential is None:
+        credential = get_async_credential(os.environ if env is None else env, **credential_kwargs)
+    return {"account_name": name, "account_host": host, "credential": credential, **kwargs}
+
+
+def filesystem(account: str, **kwargs: Any) -> Any:
+    """A :class:`GuardedBlobFileSystem` for ``account``; keywords as :func:`storage_options`,
+    plus ``connection_verify`` for the storage requests."""
+    verify = kwargs.get("connection_verify")
+    options = storage_options(account, **kwargs)
+    trusted = getattr(options["credential"], "trusted_suffixes", None) or TrustedSuffixes(
+        extra=kwargs.get("trusted_microsoft_suffixes")
+    )
+    return _guarded_class()(trusted_suffixes=trusted, connection_verify=verify, **options)
+
+
+@functools.cache
+def _guarded_class() -> type:
+    from adlfs import AzureBlobFileSystem
+    from azure.storage.blob.aio import BlobServiceClient
+
+    from .guard import AsyncGuardedTransport
+
+    class GuardedBlobFileSystem(AzureBlobFileSystem):  # type: ignore[misc]
+        """adlfs's AzureBlobFileSystem whose every request goes through the guard."""
+
+        def __init__(
+            self,
+            *args: Any,
+            trusted_suffixes: TrustedSuffixes | None = None,
+            connection_verify: Any = None,
+            **kwargs: Any,
+        ) -> None:
+            self._azlogin_trusted = trusted_suffixes or TrustedSuffixes()
+            self._azlogin_verify = connection_verify
+            super().__init__(*args, **kwargs)
+
+        def do_connect(self) -> None:
+            transport_kwargs = (
+                {} if self._azlogin_verify is None else {"connection_verify": self._azlogin_verify}
+            )
+            transport = AsyncGuardedTransport(
+                trusted_suffixes=self._azlogin_trusted, **transport_kwargs
+            )
+            self.account_url = f"https://{self.account_host}"
+            self._azlogin_trusted.check(self.account_url)
+            self.service_client = BlobServiceClient(
+                account_url=self.account_url, credential=self.credential, transport=transport
+            )
+
+    return GuardedBlobFileSystem
+
+
+def __getattr__(name: str) -> Any:
+    # The class needs adlfs, an optional dependency: built on first use.
+    if name == "GuardedBlobFileSystem":
+        return _guarded_class()
+    raise AttributeError(name)
