@@ -90,6 +90,24 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The MkDocs site, in strict mode (a warning fails the build)."""
+    session.install("-e", ".", "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25")
+    session.run("mkdocs", "build", "--strict", "--site-dir", session.create_tmp() + "/site",
+                env={"NO_MKDOCS_2_WARNING": "1"})  # fmt: skip
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """The wheel and the sdist, checked by twine."""
+    session.install("build>=1", "twine>=5")
+    out = session.create_tmp() + "/dist"
+    shutil.rmtree(out, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", out)
+    session.run("twine", "check", "--strict", *sorted(str(p) for p in Path(out).glob("*")))
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff>=0.6")

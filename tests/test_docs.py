@@ -43,3 +43,15 @@ def test_cli_reference_is_the_real_help_output() -> None:
         assert " ".join(block["text"].split()) == " ".join(real.split()), (
             f"docs/cli.md is out of date for `azlogin {block['command']}`"
         )
+
+
+def test_one_page_per_login_type_generated_from_the_table() -> None:
+    from azlogin.env_report import login_type_page
+    from azlogin.login_types import LOGIN_TYPES
+
+    for login_type in LOGIN_TYPES:
+        page = DOCS / "login-types" / f"{login_type.name.lower()}.md"
+        assert page.read_text() == login_type_page(login_type.name), (
+            f"{page} is out of date: write azlogin.env_report.login_type_page"
+            f"({login_type.name!r}) to it"
+        )

@@ -63,3 +63,40 @@ def login_types_markdown() -> str:
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def login_type_page(login_type_name: str) -> str:
+    """The docs page of one login type, generated from the table."""
+    from .login_types import lookup_login_type
+
+    login_type = lookup_login_type(login_type_name, "login type")
+    lines = [
+        f"# `{login_type.name}`",
+        "",
+        f"{login_type.summary}",
+        "",
+        f"azlogin builds azure-identity's `{login_type.credential}`. Set",
+        f"`AZCOPY_AUTO_LOGIN_TYPE={login_type.name}` (any case), or pass",
+        f'`login_type="{login_type.name}"` to `azlogin.get_credential()`.',
+        "",
+        "| variable | keyword | secret | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for variable in login_type.variables:
+        secret = "yes" if variable.secret else ""
+        lines.append(
+            f"| `{variable.name}` | `{variable.setting}=` | {secret} | {variable.description} |"
+        )
+    lines += [
+        "",
+        "```python",
+        "import azlogin",
+        "",
+        f'credential = azlogin.get_credential(login_type="{login_type.name}")',
+        "token = credential.get_token()  # Azure Storage's scope",
+        "```",
+        "",
+        "See [login types](../login-types.md) for the rules every type shares.",
+        "",
+    ]
+    return "\n".join(lines)
