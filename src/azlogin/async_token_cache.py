@@ -11,13 +11,13 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 
 from .refresh import (
-    Decision,
+    Action,
     Entry,
     TokenKey,
     as_auth_error,
     checked_token,
-    decide,
     log_failure,
+    next_action,
     on_failure,
     on_success,
 )
@@ -60,20 +60,17 @@ class AsyncTokenCache(CacheBase):
     async def _slow_path(self, key: TokenKey) -> Entry:
         now = self._clock()
         entry = self._entries.get(key)
-        decision = decide(entry, now)
         flight = self._flights.get(key)
-        if decision is Decision.FRESH:
-            return entry  # type: ignore[return-value]
-        if decision is Decision.STALE:
-            if flight is None and entry is not None and now >= entry.next_attempt_at:
-                self._start(key, now)
-            return entry  # type: ignore[return-value]
-        if decision is Decision.BACKING_OFF and flight is None:
-            assert entry is not None
-            assert entry.last_error is not None
-            raise as_auth_error(entry.last_error, self._name)
         timeout = self._policy.timeout
-        if flight is None or (timeout is not None and now - flight[1] > timeout):
+        action = next_action(entry, now, flight[1] if flight is not None else None, timeout)
+        if action is Action.SERVE:
+            return entry  # type: ignore[return-value]
+        if action is Action.SERVE_AND_REFRESH:
+            self._start(key, now)
+            return entry  # type: ignore[return-value]
+        if action is Action.RAISE:
+            raise as_auth_error(entry.last_error, self._name)  # type: ignore[union-attr,arg-type]
+        if action is Action.START_AND_WAIT or flight is None:
             flight = self._start(key, now)
         task = flight[0]
         try:

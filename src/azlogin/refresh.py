@@ -28,6 +28,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 
 __all__ = [
+    "Action",
     "Decision",
     "Entry",
     "RefreshPolicy",
@@ -36,6 +37,7 @@ __all__ = [
     "checked_token",
     "decide",
     "log_failure",
+    "next_action",
     "on_failure",
     "on_success",
     "retry_after",
@@ -81,6 +83,36 @@ class Entry:
     next_attempt_at: float = -math.inf
     failures: int = 0
     last_error: BaseException | None = None
+
+
+class Action(enum.Enum):
+    """What a caller on the slow path does, given the entry and any fetch in flight."""
+
+    SERVE = "serve the cached token"
+    SERVE_AND_REFRESH = "start a background refresh, serve the cached token"
+    RAISE = "raise the last error (backing off)"
+    WAIT = "wait for the fetch in flight"
+    START_AND_WAIT = "start a fetch and wait for it"
+
+
+def next_action(
+    entry: Entry | None, now: float, flight_started: float | None, timeout: float | None
+) -> Action:
+    """The slow path's decision, shared by the sync and asyncio engines.
+
+    A fetch in flight for longer than ``timeout`` is abandoned (its caller gave up) and a new
+    one starts."""
+    decision = decide(entry, now)
+    if decision is Decision.FRESH:
+        return Action.SERVE
+    if decision is Decision.STALE:
+        due = entry is not None and now >= entry.next_attempt_at
+        return Action.SERVE_AND_REFRESH if flight_started is None and due else Action.SERVE
+    if decision is Decision.BACKING_OFF and flight_started is None:
+        return Action.RAISE
+    if flight_started is None or (timeout is not None and now - flight_started > timeout):
+        return Action.START_AND_WAIT
+    return Action.WAIT
 
 
 def decide(entry: Entry | None, now: float) -> Decision:

@@ -13,14 +13,14 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 
 from .refresh import (
-    Decision,
+    Action,
     Entry,
     RefreshPolicy,
     TokenKey,
     as_auth_error,
     checked_token,
-    decide,
     log_failure,
+    next_action,
     on_failure,
     on_success,
 )
@@ -96,25 +96,19 @@ class TokenCache(CacheBase):
         with self._lock:
             now = self._clock()
             entry = self._entries.get(key)
-            decision = decide(entry, now)
-            if decision is Decision.FRESH:
-                return entry  # type: ignore[return-value]
             flight = self._flights.get(key)
-            if decision is Decision.STALE:
-                if flight is None and entry is not None and now >= entry.next_attempt_at:
-                    self._start(key, now)
+            started = flight.started if flight is not None else None
+            action = next_action(entry, now, started, self._policy.timeout)
+            if action is Action.SERVE:
                 return entry  # type: ignore[return-value]
-            if decision is Decision.BACKING_OFF and flight is None:
-                assert entry is not None
-                assert entry.last_error is not None
-                raise as_auth_error(entry.last_error, self._name)
-            if flight is None or self._abandoned(flight, now):
+            if action is Action.SERVE_AND_REFRESH:
+                self._start(key, now)
+                return entry  # type: ignore[return-value]
+            if action is Action.RAISE:
+                raise as_auth_error(entry.last_error, self._name)  # type: ignore[union-attr,arg-type]
+            if action is Action.START_AND_WAIT or flight is None:
                 flight = self._start(key, now)
         return self._wait(key, flight)
-
-    def _abandoned(self, flight: _Flight, now: float) -> bool:
-        timeout = self._policy.timeout
-        return timeout is not None and now - flight.started > timeout
 
     def _start(self, key: TokenKey, now: float) -> _Flight:
         flight = _Flight(now)

@@ -15,6 +15,7 @@ import msal
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import AuthenticationRecord, AuthenticationRequiredError
 
+from ..credential import options_of
 from ..errors import TokenStoreError
 from ..refresh import TokenKey
 from ._protocol import TokenStore
@@ -53,14 +54,8 @@ class DeviceLoginState:
         """A token from ``credential`` (a DeviceCodeCredential built with this state's cache and
         record); the first time, the user signs in and the record is kept."""
         with self._lock:
-            scopes, claims, tenant_id, enable_cae = key
-            options: dict[str, Any] = {}
-            if claims:
-                options["claims"] = claims
-            if tenant_id:
-                options["tenant_id"] = tenant_id
-            if enable_cae:
-                options["enable_cae"] = True
+            scopes = key[0]
+            options = options_of(key)
             try:
                 if self.record is None:
                     if not self.interactive:
