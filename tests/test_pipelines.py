@@ -20,13 +20,22 @@ LOOPBACK = "127.0.0.1"
 def pipeline_env(
     emulator: EntraEmulator, azurite: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, str]:
-    """An SPN login, its secret in the process environment (where workers rebuild the
-    credential from), the emulator's CA trusted by aiohttp (SSL_CERT_FILE)."""
+    """An SPN login in the process environment, where workers rebuild the credential from.
+
+    In this process the storage requests trust the emulator's CA through the guarded
+    filesystem's connection_verify (aiohttp caches its default TLS context at import, so
+    SSL_CERT_FILE would come too late); examples/ covers plain storage_options in fresh
+    processes."""
     env = emulator.env("SPN")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("SSL_CERT_FILE", emulator.ca_path)
     return env
+
+
+def _filesystem(azurite: Azurite, emulator: EntraEmulator) -> object:
+    return filesystem(
+        azurite.account_url, trusted_microsoft_suffixes=LOOPBACK, connection_verify=emulator.ca_path
+    )
 
 
 def _container(azurite: Azurite, emulator: EntraEmulator) -> str:
@@ -66,15 +75,15 @@ def test_storage_options_refuse_an_untrusted_host_before_any_request(
 
 
 @pytest.mark.usefixtures("pipeline_env")
-def test_pandas_round_trip_through_adlfs(emulator: EntraEmulator, azurite: Azurite) -> None:
+def test_pandas_round_trip_through_the_guarded_filesystem(
+    emulator: EntraEmulator, azurite: Azurite
+) -> None:
     container = _container(azurite, emulator)
     emulator.reset()
-    options = storage_options(
-        azurite.account_url, trusted_microsoft_suffixes=LOOPBACK, connection_verify=emulator.ca_path
-    )
+    fs = _filesystem(azurite, emulator)
     frame = pd.DataFrame({"id": range(100), "name": [f"n{i}" for i in range(100)]})
-    frame.to_parquet(f"abfs://{container}/frame.parquet", storage_options=options)
-    back = pd.read_parquet(f"abfs://{container}/frame.parquet", storage_options=options)
+    frame.to_parquet(f"{container}/frame.parquet", filesystem=fs)
+    back = pd.read_parquet(f"{container}/frame.parquet", filesystem=fs)
     pd.testing.assert_frame_equal(back, frame)
     assert emulator.requests["token"] == 1
 
@@ -82,9 +91,7 @@ def test_pandas_round_trip_through_adlfs(emulator: EntraEmulator, azurite: Azuri
 @pytest.mark.usefixtures("pipeline_env")
 def test_the_guarded_filesystem(emulator: EntraEmulator, azurite: Azurite) -> None:
     container = _container(azurite, emulator)
-    fs = filesystem(
-        azurite.account_url, trusted_microsoft_suffixes=LOOPBACK, connection_verify=emulator.ca_path
-    )
+    fs = _filesystem(azurite, emulator)
     fs.pipe(f"{container}/a.txt", b"guarded")
     assert fs.cat(f"{container}/a.txt") == b"guarded"
     assert fs.ls(container) == [f"{container}/a.txt"]
@@ -99,17 +106,18 @@ def test_dask_workers_in_processes_read_and_write_parquet(
 
     container = _container(azurite, emulator)
     emulator.reset()
-    options = storage_options(
-        azurite.account_url, trusted_microsoft_suffixes=LOOPBACK, connection_verify=emulator.ca_path
-    )
+    fs = _filesystem(azurite, emulator)  # pickled to the workers: no secret inside
+    import cloudpickle
+
+    assert emulator.client_secret.encode() not in cloudpickle.dumps(fs)
     frame = pd.DataFrame({"id": range(1000), "value": [i * 0.5 for i in range(1000)]})
     with LocalCluster(
         n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None,
         host="127.0.0.1", worker_dashboard_address=None,
     ) as cluster, Client(cluster) as client:  # fmt: skip
-        path = f"abfs://{container}/dataset"
-        dd.from_pandas(frame, npartitions=8).to_parquet(path, storage_options=options)
-        back = dd.read_parquet(path, storage_options=options).compute()
+        path = f"{container}/dataset"
+        dd.from_pandas(frame, npartitions=8).to_parquet(path, filesystem=fs)
+        back = dd.read_parquet(path, filesystem=fs).compute()
         workers = len(client.scheduler_info()["workers"])
     assert workers == 2
     pd.testing.assert_frame_equal(back.sort_values("id").reset_index(drop=True), frame)

@@ -19,7 +19,6 @@ request, for code that can take a filesystem object instead of a URL.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -86,39 +85,8 @@ def filesystem(account: str, **kwargs: Any) -> Any:
     return _guarded_class()(trusted_suffixes=trusted, connection_verify=verify, **options)
 
 
-@functools.cache
 def _guarded_class() -> type:
-    from adlfs import AzureBlobFileSystem
-    from azure.storage.blob.aio import BlobServiceClient
-
-    from .guard import AsyncGuardedTransport
-
-    class GuardedBlobFileSystem(AzureBlobFileSystem):  # type: ignore[misc]
-        """adlfs's AzureBlobFileSystem whose every request goes through the guard."""
-
-        def __init__(
-            self,
-            *args: Any,
-            trusted_suffixes: TrustedSuffixes | None = None,
-            connection_verify: Any = None,
-            **kwargs: Any,
-        ) -> None:
-            self._azlogin_trusted = trusted_suffixes or TrustedSuffixes()
-            self._azlogin_verify = connection_verify
-            super().__init__(*args, **kwargs)
-
-        def do_connect(self) -> None:
-            transport_kwargs = (
-                {} if self._azlogin_verify is None else {"connection_verify": self._azlogin_verify}
-            )
-            transport = AsyncGuardedTransport(
-                trusted_suffixes=self._azlogin_trusted, **transport_kwargs
-            )
-            self.account_url = f"https://{self.account_host}"
-            self._azlogin_trusted.check(self.account_url)
-            self.service_client = BlobServiceClient(
-                account_url=self.account_url, credential=self.credential, transport=transport
-            )
+    from ._adlfs import GuardedBlobFileSystem
 
     return GuardedBlobFileSystem
 
