@@ -20,7 +20,7 @@ from .persistence.default import default_directory, store_from_setting
 from .persistence.device import DeviceLoginState
 from .persistence.tokens import AsyncPersistentFetch, PersistentFetch
 from .recipe import Recipe
-from .refresh import RefreshPolicy, TokenKey
+from .refresh import RefreshPolicy
 from .saved_login import SavedLogin, load_saved_login
 from .settings import Settings, blank_to_none, read_settings
 from .token_cache import TokenCache
@@ -135,20 +135,11 @@ def _assemble(
         # A saved login never prompts: when its refresh token stops working, it says so.
         device = DeviceLoginState(shared, identity, interactive=settings.saved_login is None)
     inner = login_type.build(settings, replace(request.options, device_state=device))
-
-    def fetch(key: TokenKey) -> Any:  # an AccessTokenInfo, or an awaitable of one under asyncio
-        if device is None:
-            return inner.get_token_info(*key[0], options=options_of(key))
-        if asynchronous:  # the device credential is the sync one, run in a thread
-            return asyncio.to_thread(device.fetch, inner.inner, key)
-        return device.fetch(inner, key)
-
+    fetch = _fetch(inner, device, asynchronous=asynchronous)
     if shared is not None:
-        directory = getattr(shared, "directory", None) or default_directory(environ)
+        directory = Path(getattr(shared, "directory", None) or default_directory(environ))
         persistent = AsyncPersistentFetch if asynchronous else PersistentFetch
-        fetch = persistent(
-            fetch, shared, identity, Path(directory) / "locks", policy, request.clock
-        )
+        fetch = persistent(fetch, shared, identity, directory / "locks", policy, request.clock)
 
     engine, wrapper = (
         (AsyncTokenCache, AsyncCredential) if asynchronous else (TokenCache, Credential)
@@ -177,6 +168,16 @@ def _assemble(
     )
     _LOGGER.info("azlogin: %r", credential)
     return credential
+
+
+def _fetch(inner: Any, device: DeviceLoginState | None, *, asynchronous: bool) -> Any:
+    """How the engine gets a token from the azure-identity credential: an AccessTokenInfo,
+    or an awaitable of one under asyncio."""
+    if device is not None:
+        if asynchronous:  # the device credential is the sync one, run in a thread
+            return lambda key: asyncio.to_thread(device.fetch, inner.inner, key)
+        return lambda key: device.fetch(inner, key)
+    return lambda key: inner.get_token_info(*key[0], options=options_of(key))
 
 
 def _policy(request: _Request, login_type: LoginType) -> RefreshPolicy:

@@ -11,11 +11,10 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .errors import TokenStoreError
 
-__all__ = ["LOGIN_ITEM", "SavedLogin", "delete_saved_login", "load_saved_login", "save_login"]
+__all__ = ["LOGIN_ITEM", "SavedLogin", "load_saved_login", "save_login"]
 
 LOGIN_ITEM = "login:default"
 _FORMAT = 1
@@ -54,22 +53,16 @@ class SavedLogin:
             return None
 
 
-def _store(env: Mapping[str, str], *, required: bool) -> Any:
-    from .persistence.default import default_store
-
-    try:
-        return default_store(env).store
-    except TokenStoreError:
-        if required:
-            raise
-        return None
-
-
 def load_saved_login(env: Mapping[str, str]) -> SavedLogin | None:
     """The login ``azlogin login`` saved for this user, or None if there is none (or no
     encrypted store can be opened here)."""
-    store = _store(env, required=False)
-    blob = store.load(LOGIN_ITEM) if store is not None else None
+    from .persistence.default import default_store
+
+    try:
+        store = default_store(env).store
+    except TokenStoreError:
+        return None  # no encrypted store here, so nothing can have been saved in one
+    blob = store.load(LOGIN_ITEM)
     return SavedLogin.from_bytes(blob) if blob is not None else None
 
 
@@ -80,11 +73,3 @@ def save_login(login: SavedLogin, env: Mapping[str, str]) -> str:
     choice = default_store(env)
     choice.store.save(LOGIN_ITEM, login.to_bytes())
     return choice.reason
-
-
-def delete_saved_login(env: Mapping[str, str]) -> tuple[bool, str]:
-    """Remove the saved login; (whether there was one, the store's description)."""
-    from .persistence.default import default_store
-
-    choice = default_store(env)
-    return choice.store.delete(LOGIN_ITEM), choice.reason
