@@ -37,9 +37,11 @@ def show(
 def main() -> None:
     with EntraEmulator() as emulator, tempfile.TemporaryDirectory() as scratch:
         verify = emulator.ca_path  # the emulator's own CA; real Entra ID needs no such keyword
+        # The demo's tokens go to a token store of its own, not to ~/.azlogin.
+        store = {"AZLOGIN_STORE_DIR": str(Path(scratch) / "token-store")}
         print(f"EntraEmulator listening on {emulator.authority} (IMDS on {emulator.imds_endpoint})")
 
-        env = emulator.env("SPN")
+        env = {**emulator.env("SPN"), **store}
         show(
             "SPN with a client secret",
             env,
@@ -50,7 +52,10 @@ def main() -> None:
         certificate = emulator.write_certificate(
             Path(scratch) / "spn.pfx", fmt="pkcs12", password="demo-pass"
         )
-        env = emulator.env("SPN", certificate_path=certificate, certificate_password="demo-pass")
+        env = {
+            **emulator.env("SPN", certificate_path=certificate, certificate_password="demo-pass"),
+            **store,
+        }
         show(
             "SPN with a PKCS12 certificate",
             env,
@@ -58,18 +63,18 @@ def main() -> None:
             emulator,
         )
 
-        env = emulator.env("DEVICE")
+        env = {**emulator.env("DEVICE"), **store}
         credential = azlogin.get_credential(env, connection_verify=verify)  # prompt goes to stderr
         show("DEVICE code flow (the emulator signs the user in)", env, credential, emulator)
 
-        env = emulator.env("MSI", via="imds", identity="client_id")
+        env = {**emulator.env("MSI", via="imds", identity="client_id"), **store}
         os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = env.pop(
             "AZURE_POD_IDENTITY_AUTHORITY_HOST"
         )
         show("MSI, user-assigned, through IMDS", env, azlogin.get_credential(env), emulator)
 
         token_file = emulator.write_federated_token(Path(scratch) / "federated-token")
-        env = emulator.env("WORKLOAD", token_file=token_file)
+        env = {**emulator.env("WORKLOAD", token_file=token_file), **store}
         show(
             "WORKLOAD identity",
             env,
@@ -79,21 +84,21 @@ def main() -> None:
 
         try:
             azlogin.get_credential(
-                {"AZCOPY_AUTO_LOGIN_TYPE": "SPN", "AZCOPY_SPA_CLIENT_SECRET": "hunter2"}
+                {"AZCOPY_AUTO_LOGIN_TYPE": "SPN", "AZCOPY_SPA_CLIENT_SECRET": "hunter2", **store}
             )
         except azlogin.ConfigurationError as error:
             print(f"\n== A missing setting is named, the secret never echoed:\n   {error}")
 
-        round_trip(emulator, Path(scratch))
+        round_trip(emulator, Path(scratch), store)
         print(f"\nRequests the emulator served: {dict(emulator.requests)}")
 
 
-def round_trip(emulator: EntraEmulator, scratch: Path) -> None:
+def round_trip(emulator: EntraEmulator, scratch: Path, store: dict[str, str]) -> None:
     print("\n== Azurite round trip (blob service over HTTPS, OAuth), signed in as the SPN")
     with Azurite(emulator.ca, scratch) as azurite:
         client = storage.blob_service_client(
             azurite.account_url,
-            env=emulator.env("SPN"),
+            env={**emulator.env("SPN"), **store},
             trusted_microsoft_suffixes="127.0.0.1",  # loopback is trusted only when asked
             connection_verify=emulator.ca_path,
         )
@@ -106,7 +111,7 @@ def round_trip(emulator: EntraEmulator, scratch: Path) -> None:
 
     lookalike = "https://myaccount.blob.core.windows.net.evil.test/"
     try:
-        storage.blob_service_client(lookalike, env=emulator.env("SPN"))
+        storage.blob_service_client(lookalike, env={**emulator.env("SPN"), **store})
     except azlogin.UntrustedDestinationError as error:
         print(f"\n== The guard refuses a lookalike host, before any request:\n   {error}")
 
