@@ -1,11 +1,11 @@
 """Stand-in ``az`` and ``pwsh`` executables that get their tokens from the Entra emulator.
 
 ``AzureCliCredential`` and ``AzurePowerShellCredential`` run the real tools as
-subprocesses. Real PowerShell (and a logged-in Azure CLI) cannot be installed
-on the machines this project is tested on, so :func:`write_standins` writes two
-small Python scripts that answer the same command lines the way the real tools
-do, with a token minted by the emulator over HTTPS (the emulator counts them as
-route ``"cli"``):
+subprocesses. Real PowerShell cannot be installed on the machines this project
+is tested on; the real Azure CLI can (``nox -s azure_cli`` drives it) but takes
+minutes to install. So :func:`write_standins` writes two small Python scripts
+that answer the same command lines the way the real tools do, with a token
+minted by the emulator over HTTPS (the emulator counts them as route ``"cli"``):
 
 * ``az account get-access-token --output json --resource R [--tenant T]``
   prints the JSON document ``az`` prints. Any other ``az`` command fails with
