@@ -152,3 +152,20 @@ def test_gluing_or_appending_labels_never_trusts(labels: list[str], suffix: str,
     assert not DEFAULT.is_trusted(glued)
     appended = ".".join([*labels, base, tail])  # the suffix followed by more labels
     assert not DEFAULT.is_trusted(appended)
+
+
+def test_an_extra_that_is_neither_a_string_nor_an_iterable_is_a_type_error() -> None:
+    import azlogin
+    from azlogin import storage
+
+    for make in (
+        lambda: TrustedSuffixes(extra=42),  # type: ignore[arg-type]
+        lambda: azlogin.get_credential(
+            {"AZCOPY_AUTO_LOGIN_TYPE": "MSI"}, trusted_microsoft_suffixes=42
+        ),
+        lambda: storage.blob_service_client(
+            "https://a.blob.core.windows.net", credential=object(), trusted_microsoft_suffixes=42
+        ),
+    ):
+        with pytest.raises(TypeError, match="trusted_microsoft_suffixes="):
+            make()

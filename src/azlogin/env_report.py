@@ -26,13 +26,21 @@ class EnvRow:
     login_types: tuple[str, ...]
 
 
+_SECRET_NAMES = frozenset(variable.name for variable in VARIABLES if variable.secret)
+
+
+def _shown(name: str, value: str, show_sensitive: bool = False) -> str:
+    """The value to display: REDACTED for a secret variable unless asked otherwise."""
+    return REDACTED if name in _SECRET_NAMES and not show_sensitive else value
+
+
 def env_rows(env: Mapping[str, str], *, show_sensitive: bool = False) -> list[EnvRow]:
     """One row per variable, in the documented order."""
     rows = []
     for variable in VARIABLES:
         value = env.get(variable.name)
-        if value is not None and variable.secret and not show_sensitive:
-            value = REDACTED
+        if value is not None:
+            value = _shown(variable.name, value, show_sensitive)
         used_by = tuple(
             login_type.name for login_type in LOGIN_TYPES if variable in login_type.variables
         )
@@ -44,8 +52,7 @@ def env_rows(env: Mapping[str, str], *, show_sensitive: bool = False) -> list[En
 
 def redact(env: Mapping[str, str]) -> dict[str, str]:
     """``env`` with every secret variable's value replaced by ``REDACTED``."""
-    secret = {variable.name for variable in VARIABLES if variable.secret}
-    return {name: REDACTED if name in secret else value for name, value in env.items()}
+    return {name: _shown(name, value) for name, value in env.items()}
 
 
 def login_types_markdown() -> str:

@@ -33,10 +33,6 @@ class LoginType:
     token_timeout: float = 120.0
     """Default seconds a caller waits for a token (a device login waits for a person)."""
 
-    @property
-    def secret_variables(self) -> tuple[v.Variable, ...]:
-        return tuple(variable for variable in self.variables if variable.secret)
-
 
 LOGIN_TYPES: tuple[LoginType, ...] = (
     LoginType(

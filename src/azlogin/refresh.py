@@ -40,6 +40,7 @@ __all__ = [
     "next_action",
     "on_failure",
     "on_success",
+    "refresh_due_at",
     "retry_after",
 ]
 
@@ -141,12 +142,17 @@ def checked_token(token: Any, now: float, source: str) -> AccessTokenInfo:
     return AccessTokenInfo(value, int(expires_on))
 
 
+def refresh_due_at(token: AccessTokenInfo, policy: RefreshPolicy) -> float:
+    """When a token becomes stale: its ``refresh_on``, or the advisory margin before expiry,
+    whichever comes first."""
+    due = token.expires_on - policy.advisory_margin
+    return min(due, token.refresh_on) if token.refresh_on else due
+
+
 def on_success(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> Entry:
     lifetime = token.expires_on - now
     usable_until = token.expires_on - min(policy.mandatory_margin, lifetime / 2)
-    refresh_at = token.expires_on - policy.advisory_margin
-    if token.refresh_on:
-        refresh_at = min(refresh_at, token.refresh_on)
+    refresh_at = refresh_due_at(token, policy)
     # A short-lived token would otherwise be "stale" at once and refreshed on every call.
     refresh_at = max(refresh_at, min(now + policy.min_refresh_interval, usable_until))
     return Entry(token, AccessToken(token.token, token.expires_on), refresh_at, usable_until)

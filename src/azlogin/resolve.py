@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
@@ -228,7 +228,7 @@ def _split_keywords(keywords: Mapping[str, Any], *, asynchronous: bool) -> _Requ
         if not isinstance(value, str):
             raise TypeError(f"{name}= must be a string, not {type(value).__name__}.")
         overrides[name] = value
-    suffixes = TrustedSuffixes(extra=_suffix_extra(keywords.get("trusted_microsoft_suffixes")))
+    suffixes = TrustedSuffixes(extra=keywords.get("trusted_microsoft_suffixes"))
     options = BuildOptions(
         **{name: keywords[name] for name in OPTION_KEYWORDS if name in keywords},
         asynchronous=asynchronous,
@@ -237,14 +237,3 @@ def _split_keywords(keywords: Mapping[str, Any], *, asynchronous: bool) -> _Requ
     if not isinstance(timeout, (_Unset, int, float)) and timeout is not None:
         raise TypeError(f"token_timeout= must be a number of seconds or None, not {timeout!r}.")
     return _Request(overrides, options, suffixes, timeout, keywords.get("clock") or time.time)
-
-
-def _suffix_extra(value: object) -> str | Iterable[str] | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, Iterable):
-        return [str(item) for item in value]
-    raise TypeError(
-        "trusted_microsoft_suffixes= must be a 'a;b' string or an iterable of strings, "
-        f"not {type(value).__name__}."
-    )

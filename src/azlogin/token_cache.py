@@ -61,10 +61,6 @@ class CacheBase:
         """The entries and clock, for a caller that inlines the fast path (see Credential)."""
         return self._entries, self._clock
 
-    def clear(self) -> None:
-        """Forget every cached token (fetches in flight still complete)."""
-        self._entries.clear()
-
 
 class TokenCache(CacheBase):
     """Caches the tokens ``fetch(key)`` returns and refreshes each once for all callers.

@@ -126,7 +126,12 @@ def _split_entries(extra: str | Iterable[str] | None) -> list[str]:
         return []
     if isinstance(extra, str):
         return extra.split(";") if extra.strip() else []
-    return list(extra)
+    if not isinstance(extra, Iterable):
+        raise TypeError(
+            "trusted_microsoft_suffixes= must be a 'a;b' string or an iterable of strings, "
+            f"not {type(extra).__name__}."
+        )
+    return [str(entry) for entry in extra]
 
 
 class TrustedSuffixes:

@@ -4,7 +4,6 @@ and later processes get tokens silently until the refresh token stops working.""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -19,6 +18,7 @@ from ..credential import options_of
 from ..errors import TokenStoreError
 from ..refresh import TokenKey
 from ._protocol import TokenStore
+from .tokens import fingerprint
 
 __all__ = ["DeviceLoginState"]
 
@@ -32,8 +32,7 @@ class DeviceLoginState:
         self, store: TokenStore, identity: Mapping[str, str], *, interactive: bool = True
     ) -> None:
         self.interactive = interactive
-        material = json.dumps(dict(sorted(identity.items())), sort_keys=True)
-        self.item = "device:" + hashlib.sha256(material.encode()).hexdigest()
+        self.item = "device:" + fingerprint(identity)
         self.store = store
         self.cache = msal.SerializableTokenCache()
         self.record: AuthenticationRecord | None = None

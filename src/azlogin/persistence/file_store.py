@@ -143,15 +143,18 @@ class InsecurePlaintextFileStore:
             "Tokens will be stored UNENCRYPTED in %s (InsecurePlaintextFileStore).", self.directory
         )
 
+    def _path(self, key: str) -> Path:
+        return self.directory / (item_file_name(key) + ".plain")
+
     def load(self, key: str) -> bytes | None:
-        return read_private(self.directory / (item_file_name(key) + ".plain"))
+        return read_private(self._path(key))
 
     def save(self, key: str, value: bytes) -> None:
-        atomic_write(self.directory / (item_file_name(key) + ".plain"), value)
+        atomic_write(self._path(key), value)
 
     def delete(self, key: str) -> bool:
         try:
-            (self.directory / (item_file_name(key) + ".plain")).unlink()
+            self._path(key).unlink()
         except FileNotFoundError:
             return False
         return True

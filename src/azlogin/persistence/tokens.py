@@ -18,25 +18,28 @@ from typing import Any
 from azure.core.credentials import AccessTokenInfo
 
 from ..errors import TokenStoreError
-from ..refresh import RefreshPolicy, TokenKey
+from ..refresh import RefreshPolicy, TokenKey, refresh_due_at
 from ._files import private_directory
 from ._protocol import TokenStore
 from .locks import lock_for
 
-__all__ = ["AsyncPersistentFetch", "PersistentFetch", "token_item_key"]
+__all__ = ["AsyncPersistentFetch", "PersistentFetch", "fingerprint", "token_item_key"]
 
 _LOGGER = logging.getLogger("azlogin.persistence")
+
+
+def fingerprint(material: Mapping[str, Any]) -> str:
+    """A stable digest of non-secret JSON-able material: the name of a store item."""
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
 def token_item_key(identity: Mapping[str, str], key: TokenKey) -> str:
     """The store key of one token: a fingerprint of the non-secret identity and the request."""
     scopes, claims, tenant_id, enable_cae = key
-    material = json.dumps(
-        {"identity": dict(sorted(identity.items())), "scopes": list(scopes), "claims": claims,
-         "tenant_id": tenant_id, "cae": enable_cae},
-        sort_keys=True,
+    return "token:" + fingerprint(
+        {"identity": dict(identity), "scopes": list(scopes), "claims": claims,
+         "tenant_id": tenant_id, "cae": enable_cae}
     )  # fmt: skip
-    return "token:" + hashlib.sha256(material.encode()).hexdigest()
 
 
 def encode_token(token: AccessTokenInfo) -> bytes:
@@ -61,10 +64,7 @@ def usable_token(blob: bytes | None, now: float, policy: RefreshPolicy) -> Acces
     except (ValueError, KeyError, TypeError):
         _LOGGER.warning("Ignoring a malformed token in the token store.")
         return None
-    refresh_at = token.expires_on - policy.advisory_margin
-    if token.refresh_on:
-        refresh_at = min(refresh_at, token.refresh_on)
-    return token if token.token and now < refresh_at else None
+    return token if token.token and now < refresh_due_at(token, policy) else None
 
 
 class _Persistence:

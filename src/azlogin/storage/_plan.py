@@ -41,7 +41,6 @@ class ClientPlan:
     """The checked URL, its trust list, the credential keywords and the SDK client's keywords."""
 
     url: str
-    host: str
     trusted: TrustedSuffixes
     credential: Any
     client_kwargs: dict[str, Any]
@@ -92,7 +91,7 @@ def plan_client(
         credential_kwargs.update(_cloud_authority(env, credential_kwargs, host))
         make = get_async_credential if asynchronous else get_credential
         credential = make(env, **credential_kwargs)
-    return ClientPlan(url, host, trusted, credential, client_kwargs, transport_kwargs, transport)
+    return ClientPlan(url, trusted, credential, client_kwargs, transport_kwargs, transport)
 
 
 def _trust_list(credential: Any, extra: Any) -> TrustedSuffixes:
