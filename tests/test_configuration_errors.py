@@ -268,6 +268,12 @@ def test_nothing_configured_says_what_to_set() -> None:
     assert not isinstance(caught.value, ConfigurationError)
 
 
+def test_looking_for_a_saved_login_leaves_no_trace(private_home: Path) -> None:
+    with pytest.raises(azlogin.NotLoggedInError):
+        azlogin.get_credential({})
+    assert not (private_home / ".azlogin").exists()
+
+
 def test_unknown_keyword_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="tenantid"):
         azlogin.get_credential(SPN, tenantid="x")

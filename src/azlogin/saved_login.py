@@ -56,8 +56,10 @@ class SavedLogin:
 def load_saved_login(env: Mapping[str, str]) -> SavedLogin | None:
     """The login ``azlogin login`` saved for this user, or None if there is none (or no
     encrypted store can be opened here)."""
-    from .persistence.default import default_store
+    from .persistence.default import default_directory, default_store
 
+    if not default_directory(env).is_dir():
+        return None  # nothing was ever saved: no directory to create, no key to look up
     try:
         store = default_store(env).store
     except TokenStoreError:
