@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import TokenStoreError
 
-__all__ = ["atomic_write", "check_private_file", "private_directory"]
+__all__ = ["atomic_write", "check_private_file", "private_directory", "remove_file"]
 
 _LOGGER = logging.getLogger("azlogin.persistence")
 
@@ -107,3 +107,12 @@ def read_private(path: Path) -> bytes | None:
         if not check_private_file(path, handle.fileno()):
             return None
         return handle.read()
+
+
+def remove_file(path: Path) -> bool:
+    """Remove an item file; False when there was none (a store's ``delete``)."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True

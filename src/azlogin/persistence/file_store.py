@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..errors import TokenStoreError
-from ._files import atomic_write, private_directory, read_private
+from ._files import atomic_write, private_directory, read_private, remove_file
 from .keys import KeySource, KeyUnavailable
 
 __all__ = ["EncryptedFileStore", "InsecurePlaintextFileStore", "item_file_name"]
@@ -110,11 +110,7 @@ class EncryptedFileStore:
             ) from None
 
     def delete(self, key: str) -> bool:
-        try:
-            self._path(key).unlink()
-        except FileNotFoundError:
-            return False
-        return True
+        return remove_file(self._path(key))
 
     def __repr__(self) -> str:
         return f"EncryptedFileStore({str(self.directory)!r}, key from {self.key_source})"
@@ -153,11 +149,7 @@ class InsecurePlaintextFileStore:
         atomic_write(self._path(key), value)
 
     def delete(self, key: str) -> bool:
-        try:
-            self._path(key).unlink()
-        except FileNotFoundError:
-            return False
-        return True
+        return remove_file(self._path(key))
 
     def __repr__(self) -> str:
         return f"InsecurePlaintextFileStore({str(self.directory)!r})"
