@@ -1,5 +1,12 @@
 """A real Linux Secret Service for the tests: GNOME Keyring on a private D-Bus session bus,
-unlocked with a password on stdin (Debian's gnome-keyring and dbus packages)."""
+unlocked with a password on stdin (Debian's gnome-keyring and dbus packages).
+
+The bus is started from its own configuration with no service directories. Debian's
+session bus would otherwise *activate* a second ``gnome-keyring-daemon --start`` (one with
+no password) for the first call that reaches ``org.freedesktop.secrets`` before our daemon
+owns the name; that daemon wins, its login keyring is locked, and every save fails with
+"Failed to unlock the collection!". Readiness is therefore: our daemon owns the name and the
+default collection is unlocked."""
 
 from __future__ import annotations
 
@@ -14,6 +21,20 @@ from tests.support import eventually
 
 PASSWORD = "azlogin-test-keyring-password"
 
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={directory}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
 
 @contextmanager
 def secret_service(home: Path) -> Iterator[dict[str, str]]:
@@ -26,8 +47,10 @@ def secret_service(home: Path) -> Iterator[dict[str, str]]:
         )
     env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / "data"),
                XDG_RUNTIME_DIR=str(home))  # fmt: skip
+    config = home / "session-bus.conf"
+    config.write_text(_BUS_CONFIG.format(directory=home))
     bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile", "--print-address=1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -48,8 +71,10 @@ def secret_service(home: Path) -> Iterator[dict[str, str]]:
     keyring_daemon.stdin.close()
     try:
         variables = {"DBUS_SESSION_BUS_ADDRESS": env["DBUS_SESSION_BUS_ADDRESS"]}
-        if not eventually(lambda: _answers(variables), timeout=20):
-            raise RuntimeError("gnome-keyring-daemon did not start serving the Secret Service")
+        if not eventually(lambda: _serving_unlocked(variables), timeout=20):
+            raise RuntimeError(
+                "gnome-keyring-daemon did not start serving an unlocked Secret Service"
+            )
         yield variables
     finally:
         for process in (keyring_daemon, bus):
@@ -57,7 +82,8 @@ def secret_service(home: Path) -> Iterator[dict[str, str]]:
             process.wait(10)
 
 
-def _answers(variables: dict[str, str]) -> bool:
+def _serving_unlocked(variables: dict[str, str]) -> bool:
+    """Whether the Secret Service answers with an unlocked default collection."""
     import secretstorage
 
     saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
@@ -65,10 +91,10 @@ def _answers(variables: dict[str, str]) -> bool:
     try:
         connection = secretstorage.dbus_init()
         try:
-            return secretstorage.get_default_collection(connection) is not None
+            return not secretstorage.get_default_collection(connection).is_locked()
         finally:
             connection.close()
-    except Exception:  # noqa: BLE001 - not up yet
+    except Exception:  # noqa: BLE001 - not up yet (no activation: the name has no owner)
         return False
     finally:
         if saved is None:
