@@ -274,6 +274,29 @@ def test_looking_for_a_saved_login_leaves_no_trace(private_home: Path) -> None:
     assert not (private_home / ".azlogin").exists()
 
 
+def test_a_saved_login_and_its_token_store_look_up_the_key_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from azlogin.persistence import default as default_module
+    from azlogin.persistence.keys import StaticKey
+    from azlogin.saved_login import SavedLogin, save_login
+
+    lookups: list[str] = []
+
+    class CountingKey(StaticKey):
+        def key_for(self, store_id: str, directory: Path) -> bytes:
+            lookups.append(store_id)
+            return super().key_for(store_id, directory)
+
+    monkeypatch.setattr(default_module, "key_sources", lambda env: [CountingKey(bytes(32))])
+    save_login(SavedLogin("MSI", {"AZCOPY_MSI_OBJECT_ID": "oid"}), {})
+    lookups.clear()
+    credential = azlogin.get_credential({})
+    assert credential.login_type == "MSI"
+    assert credential.recipe.login_type is None  # made from the saved login
+    assert len(lookups) == 1  # the saved login's store is the token store
+
+
 def test_unknown_keyword_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="tenantid"):
         azlogin.get_credential(SPN, tenantid="x")

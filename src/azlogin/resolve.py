@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -16,7 +17,7 @@ from .builders import BuildOptions
 from .credential import AsyncCredential, Credential, options_of
 from .errors import NotLoggedInError
 from .login_types import LoginType, lookup_login_type, valid_names
-from .persistence.default import default_directory, store_from_setting
+from .persistence.default import StoreChoice, default_directory, default_store, store_from_setting
 from .persistence.device import DeviceLoginState
 from .persistence.tokens import AsyncPersistentFetch, PersistentFetch
 from .recipe import Recipe
@@ -125,9 +126,12 @@ def _assemble(
 ) -> Credential | AsyncCredential:
     request = _split_keywords(keywords, asynchronous=asynchronous)
     environ = os.environ if env is None else env
-    settings, login_type = resolve_settings(environ, request.overrides)
+    # The saved login and the token store live in the same default store: open it (and look
+    # up its key) at most once.
+    open_default = functools.cache(functools.partial(default_store, environ))
+    settings, login_type = resolve_settings(environ, request.overrides, open_default=open_default)
     policy = _policy(request, login_type)
-    store = store_from_setting(keywords.get("token_store"), environ)
+    store = store_from_setting(keywords.get("token_store"), environ, open_default=open_default)
     shared = store if store is not None and store.shared else None
     identity = {"login_type": login_type.name, **settings.public()}
     device = None
@@ -192,13 +196,19 @@ def resolve_settings(
     overrides: Mapping[str, str | None],
     *,
     saved_login: SavedLogin | None = None,
+    open_default: Callable[[], StoreChoice] | None = None,
 ) -> tuple[Settings, LoginType]:
-    """Decide the login type and read its settings. Pure apart from the saved-login lookup."""
+    """Decide the login type and read its settings. Pure apart from the saved-login lookup
+    (in the store ``open_default`` opens, the default store unless given)."""
     chosen = blank_to_none(overrides.get("login_type"))
     label = "the login_type= keyword" if chosen else AUTO_LOGIN_TYPE.name
     chosen = chosen or blank_to_none(env.get(AUTO_LOGIN_TYPE.name))
     if chosen is None:
-        saved = saved_login if saved_login is not None else load_saved_login(env)
+        saved = (
+            saved_login
+            if saved_login is not None
+            else load_saved_login(env, open_default=open_default)
+        )
         if saved is None:
             raise NotLoggedInError(
                 f"No login is configured: set {AUTO_LOGIN_TYPE.name} to one of {valid_names()} "

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import TokenStoreError
+
+if TYPE_CHECKING:
+    from .persistence.default import StoreChoice
 
 __all__ = ["LOGIN_ITEM", "SavedLogin", "load_saved_login", "save_login"]
 
@@ -53,15 +57,18 @@ class SavedLogin:
             return None
 
 
-def load_saved_login(env: Mapping[str, str]) -> SavedLogin | None:
+def load_saved_login(
+    env: Mapping[str, str], *, open_default: Callable[[], StoreChoice] | None = None
+) -> SavedLogin | None:
     """The login ``azlogin login`` saved for this user, or None if there is none (or no
-    encrypted store can be opened here)."""
+    encrypted store can be opened here). ``open_default`` opens the default store
+    (:func:`~azlogin.persistence.default_store` of ``env`` unless given)."""
     from .persistence.default import default_directory, default_store
 
     if not default_directory(env).is_dir():
         return None  # nothing was ever saved: no directory to create, no key to look up
     try:
-        store = default_store(env).store
+        store = (open_default() if open_default is not None else default_store(env)).store
     except TokenStoreError:
         return None  # no encrypted store here, so nothing can have been saved in one
     blob = store.load(LOGIN_ITEM)

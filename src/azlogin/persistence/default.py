@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,10 +52,16 @@ def default_store(env: Mapping[str, str] | None = None) -> StoreChoice:
     return StoreChoice(store, f"encrypted files in {store.directory}, key from {store.key_source}")
 
 
-def store_from_setting(value: Any, env: Mapping[str, str]) -> TokenStore | None:
+def store_from_setting(
+    value: Any,
+    env: Mapping[str, str],
+    *,
+    open_default: Callable[[], StoreChoice] | None = None,
+) -> TokenStore | None:
     """get_credential's ``token_store=`` (or AZLOGIN_TOKEN_STORE): a store, 'default',
     'memory' or 'none'. The implicit default falls back to no shared store, with a log line,
-    when no key source works; an explicit 'default' raises instead."""
+    when no key source works; an explicit 'default' raises instead. ``open_default`` opens
+    the default store (:func:`default_store` of ``env`` unless given)."""
     explicit = value is not None
     if value is None:
         value = (env.get(TOKEN_STORE.name) or "").strip().lower() or "default"
@@ -77,7 +83,7 @@ def store_from_setting(value: Any, env: Mapping[str, str]) -> TokenStore | None:
             f"{TOKEN_STORE.name} (or token_store=) must be 'default', 'memory' or 'none'."
         )
     try:
-        picked = default_store(env)
+        picked = open_default() if open_default is not None else default_store(env)
     except TokenStoreError as error:
         if explicit:
             raise
