@@ -14,7 +14,6 @@ from pathlib import Path
 
 import azlogin
 from azlogin import storage
-from azlogin.env_report import redact
 from azlogin.testing import EntraEmulator
 from azlogin.testing.azurite import Azurite
 
@@ -27,7 +26,9 @@ def show(
     info = credential.get_token_info()  # Azure Storage's scope by default
     claims = emu.decode(info.token)
     print(f"\n== {title}")
-    for name, value in sorted(redact(env).items()):
+    secret = {v.name for row in azlogin.LOGIN_TYPES for v in row.variables if v.secret}
+    for name, value in sorted(env.items()):
+        value = "REDACTED" if name in secret else value
         print(f"   {name}={value}")
     print(f"   credential: {credential!r}")
     print("   token claims: " + ", ".join(f"{key}={claims.get(key)}" for key in SHOWN_CLAIMS))

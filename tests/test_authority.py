@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from azlogin import ConfigurationError
-from azlogin.authority import DEFAULT_AUTHORITY, parse_authority, parse_tenant
+from azlogin._config.authority import DEFAULT_AUTHORITY, parse_authority, parse_tenant
 
 
 @pytest.mark.parametrize(

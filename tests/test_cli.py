@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import AuthenticationRequiredError
 
 import azlogin
+from azlogin._config.variables import VARIABLES
 from azlogin.testing import EntraEmulator
-from azlogin.variables import VARIABLES
 from tests.support import SECRET
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "azlogin"
@@ -171,7 +171,8 @@ def test_device_login_completes_then_later_runs_are_silent(
     assert emulator.requests["devicecode"] == 0  # nobody was asked again
 
     assert emulator.revoke_refresh_tokens() >= 1
-    with pytest.raises(ClientAuthenticationError, match="run `azlogin login` again"):
+    # A typed error: "log in again", not "Entra ID is down" (still a ClientAuthenticationError).
+    with pytest.raises(AuthenticationRequiredError, match="run `azlogin login` again"):
         azlogin.get_credential({}, connection_verify=emulator.ca_path).get_token(
             "https://graph.microsoft.com/.default"
         )

@@ -277,9 +277,10 @@ def test_looking_for_a_saved_login_leaves_no_trace(private_home: Path) -> None:
 def test_a_saved_login_and_its_token_store_look_up_the_key_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from azlogin.persistence import default as default_module
-    from azlogin.persistence.keys import StaticKey
-    from azlogin.saved_login import SavedLogin, save_login
+    from azlogin._config.saved import SavedLogin
+    from azlogin.persistence import StaticKey
+    from azlogin.persistence import _default as default_module
+    from azlogin.persistence._default import StoreOpener
 
     lookups: list[str] = []
 
@@ -289,7 +290,7 @@ def test_a_saved_login_and_its_token_store_look_up_the_key_once(
             return super().key_for(store_id, directory)
 
     monkeypatch.setattr(default_module, "key_sources", lambda env: [CountingKey(bytes(32))])
-    save_login(SavedLogin("MSI", {"AZCOPY_MSI_OBJECT_ID": "oid"}), {})
+    StoreOpener({}).save_login(SavedLogin("MSI", {"AZCOPY_MSI_OBJECT_ID": "oid"}))
     lookups.clear()
     credential = azlogin.get_credential({})
     assert credential.login_type == "MSI"

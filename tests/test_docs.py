@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from azlogin.env_report import login_types_markdown
+from azlogin._config.env_report import login_types_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -17,7 +17,8 @@ def test_login_types_page_matches_the_table() -> None:
     )
     assert match is not None, "docs/login-types.md lost its generated-section markers"
     assert match.group(1) == login_types_markdown(), (
-        "docs/login-types.md is out of date: paste azlogin.env_report.login_types_markdown() "
+        "docs/login-types.md is out of date: paste "
+        "azlogin._config.env_report.login_types_markdown() "
         "between its markers"
     )
 
@@ -46,12 +47,12 @@ def test_cli_reference_is_the_real_help_output() -> None:
 
 
 def test_one_page_per_login_type_generated_from_the_table() -> None:
-    from azlogin.env_report import login_type_page
-    from azlogin.login_types import LOGIN_TYPES
+    from azlogin import LOGIN_TYPES
+    from azlogin._config.env_report import login_type_page
 
     for login_type in LOGIN_TYPES:
         page = DOCS / "login-types" / f"{login_type.name.lower()}.md"
         assert page.read_text() == login_type_page(login_type.name), (
-            f"{page} is out of date: write azlogin.env_report.login_type_page"
+            f"{page} is out of date: write azlogin._config.env_report.login_type_page"
             f"({login_type.name!r}) to it"
         )

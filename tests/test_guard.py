@@ -16,8 +16,12 @@ from azure.core.pipeline.policies import RedirectPolicy, SansIOHTTPPolicy
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport, RequestsTransport
 from azure.core.rest import HttpRequest
 
-from azlogin import GuardedTransport, TrustedSuffixes, UntrustedDestinationError
-from azlogin.guard import AsyncGuardedTransport
+from azlogin import (
+    AsyncGuardedTransport,
+    GuardedTransport,
+    TrustedSuffixes,
+    UntrustedDestinationError,
+)
 from azlogin.storage import blob_service_client
 from azlogin.testing import EntraEmulator, FakeCredential
 

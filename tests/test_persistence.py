@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import azlogin
+from azlogin._config.keywords import store_spec
 from azlogin.persistence import (
     EncryptedFileStore,
     InsecurePlaintextFileStore,
@@ -20,9 +21,9 @@ from azlogin.persistence import (
     TokenStore,
     default_store,
 )
-from azlogin.persistence.default import store_from_setting
-from azlogin.persistence.file_store import item_file_name
-from azlogin.persistence.keys import KeyUnavailable
+from azlogin.persistence._default import StoreOpener
+from azlogin.persistence._file_store import item_file_name
+from azlogin.persistence._protocol import KeyUnavailable
 
 KEY_A = StaticKey(b"a" * 32)
 KEY_B = StaticKey(b"b" * 32)
@@ -196,27 +197,32 @@ def test_default_store_says_what_it_picked(monkeypatch: pytest.MonkeyPatch, tmp_
 def test_the_implicit_default_falls_back_quietly_an_explicit_one_raises(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import azlogin.persistence.default as default
+    import azlogin.persistence._default as default
 
     monkeypatch.setattr(default, "key_sources", lambda env: [_Unavailable("everything")])
     env = {"AZLOGIN_STORE_DIR": str(tmp_path / "d")}
-    assert store_from_setting(None, env) is None  # this process only, with a log line
+    assert _open(None, env) is None  # this process only, with a log line
     with pytest.raises(azlogin.TokenStoreError, match="everything is not here"):
-        store_from_setting("default", env)
+        _open("default", env)
     with pytest.raises(azlogin.TokenStoreError):
-        store_from_setting(None, {**env, "AZLOGIN_TOKEN_STORE": "default"})
+        _open(None, {**env, "AZLOGIN_TOKEN_STORE": "default"})
+
+
+def _open(value: object, env: dict[str, str]) -> object:
+    """The store get_credential's token_store= (or AZLOGIN_TOKEN_STORE) opens."""
+    return StoreOpener(env).open(store_spec(value, env))[0]
 
 
 @pytest.mark.parametrize(
     ("value", "expected"), [("memory", MemoryStore), ("none", type(None)), ("NONE ", type(None))]
 )
 def test_token_store_settings(value: str, expected: type, tmp_path: Path) -> None:
-    assert isinstance(store_from_setting(value, {}), expected)
-    assert isinstance(store_from_setting(None, {"AZLOGIN_TOKEN_STORE": value}), expected)
+    assert isinstance(_open(value, {}), expected)
+    assert isinstance(_open(None, {"AZLOGIN_TOKEN_STORE": value}), expected)
 
 
 def test_bad_token_store_settings() -> None:
     with pytest.raises(azlogin.ConfigurationError, match="AZLOGIN_TOKEN_STORE"):
-        store_from_setting(None, {"AZLOGIN_TOKEN_STORE": "disk"})
+        _open(None, {"AZLOGIN_TOKEN_STORE": "disk"})
     with pytest.raises(TypeError, match="TokenStore"):
-        store_from_setting(42, {})
+        _open(42, {})

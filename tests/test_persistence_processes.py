@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from azlogin.persistence import EncryptedFileStore, StaticKey
-from azlogin.persistence.locks import FileLock
+from azlogin.persistence._locks import FileLock
 from azlogin.testing import EntraEmulator
 
 KEY = StaticKey(bytes(range(32)))

@@ -77,10 +77,11 @@ def test_managed_identity_and_async_credentials_round_trip(
 def test_a_saved_login_travels_as_a_reference_to_the_saved_login(
     emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from azlogin.saved_login import SavedLogin, save_login
+    from azlogin._config.saved import SavedLogin
+    from azlogin.persistence._default import StoreOpener
 
     variables = {**emulator.env("SPN"), "AZCOPY_SPA_CLIENT_SECRET": SECRET}
-    save_login(SavedLogin("SPN", variables), {})
+    StoreOpener({}).save_login(SavedLogin("SPN", variables))
     blob = pickle.dumps(azlogin.get_credential({}))
     assert SECRET.encode() not in blob
     for name in variables:

@@ -5,9 +5,21 @@ from __future__ import annotations
 import pytest
 
 import azlogin
-from azlogin.resolve import resolve_settings
-from azlogin.saved_login import SavedLogin
+from azlogin._config.keywords import parse_keywords
+from azlogin._config.login_types import LoginType
+from azlogin._config.plan import make_plan
+from azlogin._config.saved import SavedLogin
+from azlogin._config.settings import Settings
 from tests.support import SECRET
+
+
+def resolve_settings(
+    env: dict[str, str], keywords: dict[str, str], *, saved_login: SavedLogin | None = None
+) -> tuple[Settings, LoginType]:
+    """The plan's login type and settings (the pure function: no store is opened)."""
+    plan = make_plan(parse_keywords(keywords), env, saved_login)
+    return plan.settings, plan.login_type
+
 
 SPN = {
     "AZCOPY_AUTO_LOGIN_TYPE": "SPN",

@@ -16,7 +16,7 @@ from azlogin.persistence import (
     OsSecretStoreKey,
     default_store,
 )
-from azlogin.persistence.file_store import item_file_name
+from azlogin.persistence._file_store import item_file_name
 from tests.secret_service import secret_service
 
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 import azlogin
-from azlogin.guard import AsyncGuardedTransport
+from azlogin import AsyncGuardedTransport
 from azlogin.storage import aio
 from azlogin.testing import EntraEmulator
 from azlogin.testing.azurite import Azurite

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 import azlogin
-from azlogin import storage
-from azlogin.clouds import authority_for_storage_host
-from azlogin.guard import GuardedTransport
+from azlogin import GuardedTransport, storage
+from azlogin._config.clouds import authority_for_storage_host
 from azlogin.testing import FakeCredential
 from tests.support import SECRET
 

@@ -12,12 +12,13 @@ import pytest
 from azure.core.credentials import AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from azlogin.async_token_cache import AsyncTokenCache
-from azlogin.refresh import RefreshPolicy, TokenKey, retry_after
-from azlogin.token_cache import TokenCache
+from azlogin._engine.aio import AsyncTokenCache
+from azlogin._engine.keys import TokenKey
+from azlogin._engine.policy import RefreshPolicy, retry_after
+from azlogin._engine.sync import TokenCache
 from tests.support import eventually
 
-KEY: TokenKey = (("https://storage.azure.com/.default",), None, None, False)
+KEY = TokenKey(("https://storage.azure.com/.default",))
 T0 = 1_000_000.0
 
 
@@ -79,20 +80,20 @@ def settle(cache: TokenCache) -> None:
 
 def test_a_fresh_token_is_served_from_the_cache(fetcher: Fetcher, clock: Clock) -> None:
     cache = cache_for(fetcher, clock)
-    first = cache.get_token_info(KEY)
+    first = cache.get(KEY).token
     clock.now += 3000  # still before expiry - 300 s
-    assert cache.get_token_info(KEY) is first
-    assert cache.get_token(KEY).token == first.token
+    assert cache.get(KEY).token is first
+    assert cache.get(KEY).access_token.token == first.token
     assert fetcher.calls == 1
 
 
 def test_keys_are_cached_separately(fetcher: Fetcher, clock: Clock) -> None:
     cache = cache_for(fetcher, clock)
-    cache.get_token_info(KEY)
-    cache.get_token_info((KEY[0], "claims", None, False))
-    cache.get_token_info((KEY[0], None, "other-tenant", False))
-    cache.get_token_info((KEY[0], None, None, True))
-    cache.get_token_info(KEY)
+    cache.get(KEY)
+    cache.get(KEY._replace(claims="claims"))
+    cache.get(KEY._replace(tenant_id="other-tenant"))
+    cache.get(KEY._replace(enable_cae=True))
+    cache.get(KEY)
     assert fetcher.calls == 4
 
 
@@ -101,7 +102,7 @@ def test_64_threads_on_a_cold_cache_make_one_fetch(fetcher: Fetcher, clock: Cloc
     fetcher.gate = threading.Event()
     results: list[str] = []
     threads = [
-        threading.Thread(target=lambda: results.append(cache.get_token_info(KEY).token))
+        threading.Thread(target=lambda: results.append(cache.get(KEY).token.token))
         for _ in range(64)
     ]
     for thread in threads:
@@ -117,26 +118,26 @@ def test_a_stale_token_is_served_while_one_background_refresh_runs(
     fetcher: Fetcher, clock: Clock
 ) -> None:
     cache = cache_for(fetcher, clock)
-    cache.get_token_info(KEY)
+    cache.get(KEY)
     clock.now += 3600 - 299  # inside the advisory window: stale, not expired
     fetcher.gate = threading.Event()  # the refresh hangs until released
     for _ in range(50):
-        assert cache.get_token_info(KEY).token == "t1"  # nobody waits for it
+        assert cache.get(KEY).token.token == "t1"  # nobody waits for it
     fetcher.gate.set()
     settle(cache)
     assert fetcher.calls == 2  # exactly one refresh for the 50 callers
-    assert cache.get_token_info(KEY).token == "t2"
+    assert cache.get(KEY).token.token == "t2"
 
 
 def test_refresh_on_is_honoured(fetcher: Fetcher, clock: Clock) -> None:
     fetcher.refresh_on = int(clock.now) + 600
     cache = cache_for(fetcher, clock)
-    cache.get_token_info(KEY)
+    cache.get(KEY)
     clock.now += 599
-    cache.get_token_info(KEY)
+    cache.get(KEY)
     assert fetcher.calls == 1
     clock.now += 2
-    cache.get_token_info(KEY)
+    cache.get(KEY)
     settle(cache)
     assert fetcher.calls == 2
 
@@ -145,22 +146,22 @@ def test_an_expired_token_makes_callers_wait_for_the_new_one(
     fetcher: Fetcher, clock: Clock
 ) -> None:
     cache = cache_for(fetcher, clock)
-    cache.get_token_info(KEY)
+    cache.get(KEY)
     clock.now += 3600 - 29  # within the mandatory margin
-    assert cache.get_token_info(KEY).token == "t2"
+    assert cache.get(KEY).token.token == "t2"
 
 
 def test_a_failed_refresh_keeps_serving_the_valid_token_and_logs_it(
     fetcher: Fetcher, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     cache = cache_for(fetcher, clock)
-    cache.get_token_info(KEY)
+    cache.get(KEY)
     fetcher.error = ClientAuthenticationError("identity provider is down")
     clock.now += 3600 - 299
     failures = 0
     for _ in range(60):  # 59 fake seconds of outage, one call a second
         try:
-            assert cache.get_token_info(KEY).token == "t1"
+            assert cache.get(KEY).token.token == "t1"
         except ClientAuthenticationError:
             failures += 1
         settle(cache)
@@ -178,15 +179,15 @@ def test_a_hard_failure_raises_and_backs_off(
     cache = cache_for(fetcher, clock)
     fetcher.error = ValueError("connection refused")
     with pytest.raises(ClientAuthenticationError, match="connection refused") as caught:
-        cache.get_token_info(KEY)
+        cache.get(KEY)
     assert isinstance(caught.value.__cause__, ValueError)
     with pytest.raises(ClientAuthenticationError):
-        cache.get_token_info(KEY)  # within the backoff: no new fetch
+        cache.get(KEY)  # within the backoff: no new fetch
     assert fetcher.calls == 1
     assert "token request failed: connection refused" in caplog.text
     fetcher.error = None
     clock.now += 1
-    assert cache.get_token_info(KEY).token == "t2"
+    assert cache.get(KEY).token.token == "t2"
 
 
 class _Response:
@@ -204,15 +205,15 @@ def test_retry_after_on_429_is_honoured(fetcher: Fetcher, clock: Clock) -> None:
     fetcher.error.__cause__ = error
     assert retry_after(fetcher.error) == 30
     with pytest.raises(ClientAuthenticationError):
-        cache.get_token_info(KEY)
+        cache.get(KEY)
     for _ in range(29):
         clock.now += 1
         with pytest.raises(ClientAuthenticationError):
-            cache.get_token_info(KEY)
+            cache.get(KEY)
     assert fetcher.calls == 1  # nothing sent before Retry-After passed
     fetcher.error = None
     clock.now += 1.5
-    assert cache.get_token_info(KEY).token == "t2"
+    assert cache.get(KEY).token.token == "t2"
 
 
 def test_retry_after_is_ignored_on_other_statuses() -> None:
@@ -236,24 +237,24 @@ def test_unusable_tokens_are_errors_and_never_cached(
     cache = cache_for(fetcher, clock)
     fetcher.result = result
     with pytest.raises(ClientAuthenticationError, match=fragment):
-        cache.get_token_info(KEY)
-    assert cache._entries[KEY].token is None
+        cache.get(KEY)
+    assert KEY not in cache._entries  # the failure is kept apart: cache._failures
 
 
 def test_a_hanging_fetch_is_bounded_by_the_timeout(fetcher: Fetcher, clock: Clock) -> None:
     cache = cache_for(fetcher, clock, timeout=0.05)
     fetcher.gate = threading.Event()
     with pytest.raises(ClientAuthenticationError, match="token_timeout"):
-        cache.get_token_info(KEY)
+        cache.get(KEY)
 
 
 def test_short_lived_tokens_are_not_refetched_on_every_call(fetcher: Fetcher, clock: Clock) -> None:
     fetcher.lifetime = 120  # shorter than the advisory margin
     cache = cache_for(fetcher, clock)
-    cache.get_token_info(KEY)
+    cache.get(KEY)
     for _ in range(29):
         clock.now += 1
-        cache.get_token_info(KEY)
+        cache.get(KEY)
     assert fetcher.calls == 1
 
 
@@ -264,7 +265,7 @@ def test_failures_are_logged_never_swallowed(
     cache = cache_for(fetcher, clock)
     fetcher.error = RuntimeError("boom")
     with pytest.raises(ClientAuthenticationError):
-        cache.get_token_info(KEY)
+        cache.get(KEY)
     assert [record.levelname for record in caplog.records] == ["WARNING"]
 
 
@@ -297,10 +298,10 @@ def test_64_tasks_on_a_cold_cache_make_one_fetch(clock: Clock) -> None:
         fetcher = AsyncFetcher(clock)
         fetcher.hold = True
         cache = async_cache(fetcher, clock)
-        tasks = [asyncio.ensure_future(cache.get_token_info(KEY)) for _ in range(64)]
+        tasks = [asyncio.ensure_future(cache.get(KEY)) for _ in range(64)]
         await asyncio.sleep(0)
         fetcher.release.set()
-        tokens = [info.token for info in await asyncio.gather(*tasks)]
+        tokens = [entry.token.token for entry in await asyncio.gather(*tasks)]
         assert fetcher.calls == 1
         return tokens
 
@@ -312,13 +313,13 @@ def test_cancelling_one_waiter_does_not_cancel_the_fetch(clock: Clock) -> None:
         fetcher = AsyncFetcher(clock)
         fetcher.hold = True
         cache = async_cache(fetcher, clock)
-        doomed = asyncio.ensure_future(cache.get_token_info(KEY))
-        survivor = asyncio.ensure_future(cache.get_token_info(KEY))
+        doomed = asyncio.ensure_future(cache.get(KEY))
+        survivor = asyncio.ensure_future(cache.get(KEY))
         await asyncio.sleep(0)
         doomed.cancel()
         await asyncio.sleep(0)
         fetcher.release.set()
-        assert (await survivor).token == "t1"
+        assert (await survivor).token.token == "t1"
         assert doomed.cancelled()
         assert fetcher.calls == 1
 
@@ -331,17 +332,17 @@ def test_async_stale_token_is_served_while_refreshing_and_failures_back_off(
     async def main() -> None:
         fetcher = AsyncFetcher(clock)
         cache = async_cache(fetcher, clock)
-        await cache.get_token_info(KEY)
+        await cache.get(KEY)
         clock.now += 3600 - 299
         fetcher.error = ClientAuthenticationError("down")
         for _ in range(10):
-            assert (await cache.get_token_info(KEY)).token == "t1"
+            assert ((await cache.get(KEY)).token).token == "t1"
             await asyncio.sleep(0)
         await cache.close()
         assert fetcher.calls == 2
         clock.now += 300  # expired now, and the identity provider is still down
         with pytest.raises(ClientAuthenticationError, match="down"):
-            await cache.get_token(KEY)
+            await cache.get(KEY)
 
     asyncio.run(main())
     assert "still serving the cached token" in caplog.text
@@ -353,7 +354,7 @@ def test_async_hanging_fetch_is_bounded_by_the_timeout(clock: Clock) -> None:
         fetcher.hold = True
         cache = async_cache(fetcher, clock, timeout=0.05)
         with pytest.raises(ClientAuthenticationError, match="token_timeout"):
-            await cache.get_token_info(KEY)
+            await cache.get(KEY)
         fetcher.release.set()
         await cache.close()
 

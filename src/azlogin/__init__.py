@@ -6,19 +6,21 @@
 
 from __future__ import annotations
 
-from ._version import __version__
-from .credential import STORAGE_SCOPE, AsyncCredential, Credential
-from .errors import (
+from ._build.assemble import get_async_credential, get_credential
+from ._config.clouds import DEFAULT_TRUSTED_SUFFIXES
+from ._config.login_types import LOGIN_TYPES, LoginType
+from ._config.trust import TrustedSuffixes
+from ._engine.credential import AsyncCredential, Credential
+from ._engine.keys import STORAGE_SCOPE
+from ._errors import (
     AzLoginError,
     ConfigurationError,
     NotLoggedInError,
     TokenStoreError,
     UntrustedDestinationError,
 )
-from .guard import AsyncGuardedTransport, GuardedTransport
-from .login_types import LOGIN_TYPES, LoginType
-from .resolve import get_async_credential, get_credential
-from .trust import DEFAULT_TRUSTED_SUFFIXES, TrustedSuffixes
+from ._guard import AsyncGuardedTransport, GuardedTransport
+from ._version import __version__
 
 __all__ = [
     "DEFAULT_TRUSTED_SUFFIXES",

@@ -11,8 +11,8 @@ from typing import Any
 from adlfs import AzureBlobFileSystem
 from azure.storage.blob.aio import BlobServiceClient
 
-from .guard import AsyncGuardedTransport
-from .trust import TrustedSuffixes
+from ._config.trust import TrustedSuffixes
+from ._guard import AsyncGuardedTransport
 
 __all__ = ["GuardedBlobFileSystem"]
 

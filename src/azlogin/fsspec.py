@@ -19,14 +19,13 @@ request, for code that can take a filesystem object instead of a URL.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigurationError
-from .resolve import get_async_credential
-from .trust import TrustedSuffixes
+from ._build.flavor import ASYNC
+from ._build.targets import SignedIn, sign_in, split_credential_keywords
+from ._errors import ConfigurationError
 
 __all__ = ["account_location", "filesystem", "storage_options"]  # and GuardedBlobFileSystem
 
@@ -59,30 +58,38 @@ def storage_options(
 ) -> dict[str, Any]:
     """adlfs's ``storage_options`` for ``account`` (a name or an https account URL).
 
-    ``credential`` defaults to ``get_async_credential(env, **login keywords)``; keywords that
-    get_credential knows go to it (``trusted_microsoft_suffixes`` also guards the host), the
-    rest to adlfs unchanged.
+    ``credential`` defaults to ``get_async_credential(env, **login keywords)``, planned for
+    the account's host (its cloud's authority, the saved login's trust list); keywords that
+    get_credential knows go to it, the rest to adlfs unchanged. The host is checked against
+    the trust list of the credential in use before anything is sent.
     """
-    from .storage._plan import CREDENTIAL_KEYWORDS
-
-    name, host = account_location(account)
-    credential_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in CREDENTIAL_KEYWORDS}
-    trusted = TrustedSuffixes(extra=credential_kwargs.get("trusted_microsoft_suffixes"))
-    trusted.check(f"https://{host}")
-    if credential is None:
-        credential = get_async_credential(os.environ if env is None else env, **credential_kwargs)
-    return {"account_name": name, "account_host": host, "credential": credential, **kwargs}
+    options, _ = _signed_in_options(account, env, credential, kwargs)
+    return options
 
 
-def filesystem(account: str, **kwargs: Any) -> Any:
+def filesystem(
+    account: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    credential: Any = None,
+    **kwargs: Any,
+) -> Any:
     """A :class:`GuardedBlobFileSystem` for ``account``; keywords as :func:`storage_options`,
     plus ``connection_verify`` for the storage requests."""
     verify = kwargs.get("connection_verify")
-    options = storage_options(account, **kwargs)
-    trusted = getattr(options["credential"], "trusted_suffixes", None) or TrustedSuffixes(
-        extra=kwargs.get("trusted_microsoft_suffixes")
-    )
-    return _guarded_class()(trusted_suffixes=trusted, connection_verify=verify, **options)
+    options, signed_in = _signed_in_options(account, env, credential, kwargs)
+    return _guarded_class()(trusted_suffixes=signed_in.trusted, connection_verify=verify, **options)
+
+
+def _signed_in_options(
+    account: str, env: Mapping[str, str] | None, credential: Any, kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], SignedIn]:
+    name, host = account_location(account)
+    credential_kwargs = split_credential_keywords(kwargs)
+    kwargs.pop("connection_verify", None)  # the credential's and the guarded filesystem's
+    signed_in = sign_in(f"https://{host}", env, credential, credential_kwargs, ASYNC)
+    options = {"account_name": name, "account_host": host, "credential": signed_in.credential}
+    return {**options, **kwargs}, signed_in
 
 
 def _guarded_class() -> type:

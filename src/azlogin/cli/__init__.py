@@ -15,7 +15,7 @@ from typing import TextIO
 
 from azure.core.exceptions import ClientAuthenticationError
 
-from ..errors import AzLoginError
+from .._errors import AzLoginError
 from ._commands import run_env, run_login, run_logout, run_status
 from ._parser import build_parser
 

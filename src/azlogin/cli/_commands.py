@@ -8,15 +8,12 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from ..credential import STORAGE_SCOPE
-from ..env_report import env_rows
-from ..errors import ConfigurationError, TokenStoreError
-from ..persistence.default import default_store
-from ..persistence.device import DeviceLoginState
-from ..persistence.tokens import token_item_key
-from ..resolve import get_credential, resolve_settings
-from ..saved_login import LOGIN_ITEM, SavedLogin, load_saved_login, save_login
-from ..variables import (
+from .._build.assemble import credential_for
+from .._build.resolve import resolve
+from .._config.env_report import env_rows
+from .._config.login_types import LOGIN_TYPES, LoginType
+from .._config.saved import LOGIN_ITEM, SavedLogin
+from .._config.variables import (
     ACTIVE_DIRECTORY_ENDPOINT,
     AUTO_LOGIN_TYPE,
     MSI_CLIENT_ID,
@@ -28,15 +25,15 @@ from ..variables import (
     SPA_CLIENT_SECRET,
     TENANT_ID,
 )
+from .._engine.keys import STORAGE_SCOPE
+from .._errors import ConfigurationError, TokenStoreError
+from ..persistence._default import StoreOpener
+from ..persistence._tokens import forget_identity
 from ._output import emit, emit_env
 
 __all__ = ["run_env", "run_login", "run_logout", "run_status"]
 
-METHODS = {
-    "DEVICE": "device code (interactive user)",
-    "MSI": "managed identity",
-    "SPN": "service principal",
-}
+_DEFAULT_STORE = {"token_store": "default"}
 
 
 def _store_env(environ: Mapping[str, str]) -> dict[str, str]:
@@ -63,6 +60,20 @@ def _ask_secret(prompt: str, stdin: TextIO, err: TextIO) -> str:
     return getpass.getpass(prompt.split(":")[0].rstrip(".") + ": ", stream=err)
 
 
+def _chosen_login_type(arguments: argparse.Namespace) -> LoginType:
+    """The login type the flags select, from the table's ``cli_flag`` (no flag: the default)."""
+    flagged = [
+        row for row in LOGIN_TYPES
+        if row.cli_flag and getattr(arguments, row.cli_flag.lstrip("-").replace("-", "_"))
+    ]  # fmt: skip
+    if len(flagged) > 1:
+        flags = " and ".join(str(row.cli_flag) for row in flagged)
+        raise ConfigurationError(f"{flags} cannot be used together.")
+    if flagged:
+        return flagged[0]
+    return next(row for row in LOGIN_TYPES if row.cli_flag == "")
+
+
 def login_variables(
     arguments: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO, err: TextIO
 ) -> dict[str, str]:
@@ -74,8 +85,7 @@ def login_variables(
         MSI_OBJECT_ID.name: arguments.identity_object_id,
         MSI_RESOURCE_STRING.name: arguments.identity_resource_id,
     }
-    if arguments.identity and arguments.service_principal:
-        raise ConfigurationError("--identity and --service-principal cannot be used together.")
+    chosen = _chosen_login_type(arguments)
     if any(identity_ids.values()) and not arguments.identity:
         raise ConfigurationError("--identity-client-id, --identity-object-id and "
                                  "--identity-resource-id go with --identity.")  # fmt: skip
@@ -84,19 +94,22 @@ def login_variables(
                                  "--service-principal.")  # fmt: skip
     if arguments.identity:
         variables = {name: value for name, value in identity_ids.items() if value}
-        return {AUTO_LOGIN_TYPE.name: "MSI", **variables}
+        return {AUTO_LOGIN_TYPE.name: chosen.name, **variables}
     endpoint = arguments.aad_endpoint or environ.get(ACTIVE_DIRECTORY_ENDPOINT.name, "")
     common = {name: value for name, value in ((TENANT_ID.name, tenant),
               (ACTIVE_DIRECTORY_ENDPOINT.name, endpoint)) if value}  # fmt: skip
     if not arguments.service_principal:
-        return {AUTO_LOGIN_TYPE.name: "DEVICE", **common}
+        return {AUTO_LOGIN_TYPE.name: chosen.name, **common}
     if not arguments.application_id:
         raise ConfigurationError(
             "--service-principal needs --application-id (the application ID of the app "
             "registration)."
         )
-    variables = {AUTO_LOGIN_TYPE.name: "SPN", SPA_APPLICATION_ID.name: arguments.application_id,
-                 **common}  # fmt: skip
+    variables = {
+        AUTO_LOGIN_TYPE.name: chosen.name,
+        SPA_APPLICATION_ID.name: arguments.application_id,
+        **common,
+    }
     if arguments.certificate_path:
         variables[SPA_CERT_PATH.name] = arguments.certificate_path
         password = environ.get(SPA_CERT_PASSWORD.name)
@@ -125,29 +138,27 @@ def run_login(
     variables = login_variables(arguments, environ, stdin, err)
     suffixes = arguments.trusted_microsoft_suffixes or ""
     store_env = _store_env(environ)
-    credential = get_credential(
-        {**store_env, **variables},
-        token_store="default",  # noqa: S106 - a store's name, not a password
-        trusted_microsoft_suffixes=suffixes or None,
-    )
-    token = credential.get_token_info(STORAGE_SCOPE)  # verified before anything is saved
-    login_type = variables[AUTO_LOGIN_TYPE.name]
-    where = save_login(SavedLogin(login_type, variables, suffixes), store_env)
-    details = credential.details
+    stores = StoreOpener(store_env)
+    keywords = {**_DEFAULT_STORE, "trusted_microsoft_suffixes": suffixes or None}
+    plan = resolve({**store_env, **variables}, keywords, stores=stores)
+    token = credential_for(plan).get_token_info(STORAGE_SCOPE)  # verified before it is saved
+    login_type = plan.login_type
+    where = stores.save_login(SavedLogin(login_type.name, variables, suffixes))
+    details = plan.settings.public()
     emit(
         arguments,
         out,
         {
             "status": "logged in",
-            "login_type": login_type,
-            "method": METHODS[login_type],
+            "login_type": login_type.name,
+            "method": login_type.method,
             "tenant_id": details.get("tenant_id"),
             "endpoint": details.get("aad_endpoint"),
             "expires_on": token.expires_on,
             "store": where,
         },
         [
-            f"Login succeeded: {METHODS[login_type]}"
+            f"Login succeeded: {login_type.method}"
             + (f", tenant {details['tenant_id']}" if details.get("tenant_id") else "")
             + f"; token valid until {_expiry(token.expires_on)}.",
             f"Saved in {where}.",
@@ -161,11 +172,12 @@ def run_login(
 
 def run_status(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
     store_env = _store_env(environ)
+    stores = StoreOpener(store_env)
     try:
-        where = default_store(store_env).reason
+        where = stores.default().reason
     except TokenStoreError as error:
         where = f"none available ({error})"
-    saved = load_saved_login(store_env)
+    saved = stores.saved_login()
     result: dict[str, Any] = {
         "valid": False, "login_type": None, "method": None, "tenant_id": None,
         "endpoint": None, "expires_on": None, "store": where, "error": None,
@@ -175,16 +187,15 @@ def run_status(arguments: argparse.Namespace, environ: Mapping[str, str], out: T
         result["error"] = "not logged in"
         lines.append("Not logged in: run `azlogin login`.")
     else:
-        settings, login_type = resolve_settings({}, {}, saved_login=saved)
+        plan = resolve(store_env, _DEFAULT_STORE, stores=stores)
         result.update(
-            login_type=login_type.name,
-            method=METHODS.get(login_type.name, login_type.name),
-            tenant_id=settings.get("tenant_id"),
-            endpoint=settings.get("aad_endpoint") or "https://login.microsoftonline.com",
+            login_type=plan.login_type.name,
+            method=plan.login_type.method,
+            tenant_id=plan.settings.get("tenant_id"),
+            endpoint=plan.authority.url if plan.authority else None,
         )
         try:
-            credential = get_credential(store_env, token_store="default")  # noqa: S106
-            token = credential.get_token_info(STORAGE_SCOPE)
+            token = credential_for(plan).get_token_info(STORAGE_SCOPE)
         except Exception as error:  # noqa: BLE001 - reported, with exit code 1
             message = getattr(error, "message", None) or str(error)
             result["error"] = str(message).splitlines()[0]
@@ -211,17 +222,14 @@ def run_status(arguments: argparse.Namespace, environ: Mapping[str, str], out: T
 
 def run_logout(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
     store_env = _store_env(environ)
-    choice = default_store(store_env)
-    store = choice.store
-    saved = load_saved_login(store_env)
-    removed = False
+    stores = StoreOpener(store_env)
+    choice = stores.default()
+    saved = stores.saved_login()
     if saved is not None:
-        settings, login_type = resolve_settings({}, {}, saved_login=saved)
-        identity = {"login_type": login_type.name, **settings.public()}
-        store.delete(token_item_key(identity, ((STORAGE_SCOPE,), None, None, False)))
-        if login_type.name == "DEVICE":
-            store.delete(DeviceLoginState(store, identity).item)
-    removed = store.delete(LOGIN_ITEM)
+        # The plan names every item of the saved login's identity: tokens, index, device cache.
+        plan = resolve(store_env, _DEFAULT_STORE, stores=stores)
+        forget_identity(choice.store, plan.fingerprint)
+    removed = choice.store.delete(LOGIN_ITEM)
     emit(
         arguments,
         out,

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, TextIO
 
-from ..env_report import EnvRow
+from .._config.env_report import EnvRow
 
 __all__ = ["emit", "emit_env"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .._config.clouds import DEFAULT_TRUSTED_SUFFIXES
 from .._version import __version__
-from ..trust import DEFAULT_TRUSTED_SUFFIXES
 
 __all__ = ["build_parser"]
 

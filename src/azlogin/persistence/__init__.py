@@ -4,7 +4,7 @@
   ``shared``); implement it to keep tokens anywhere you like.
 - :class:`MemoryStore`: this process only.
 - :class:`EncryptedFileStore`: AES-256-GCM files in a private directory; its key comes from
-  the OS secret store, the Linux kernel keyring or a passphrase (:mod:`.keys`).
+  a :class:`KeySource`: the OS secret store, the Linux kernel keyring or a passphrase.
 - :class:`KeyringStore`: items in the OS secret store itself.
 - :class:`InsecurePlaintextFileStore`: unencrypted, only when you ask for it by name.
 - :func:`default_store`: what azlogin uses when you pass nothing, and why.
@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-from ._protocol import TokenStore
-from .default import StoreChoice, default_directory, default_store
-from .file_store import EncryptedFileStore, InsecurePlaintextFileStore
-from .keyring_store import KeyringStore
-from .keys import KernelKeyringKey, KeySource, OsSecretStoreKey, PassphraseKey, StaticKey
-from .memory import MemoryStore
+from ._default import StoreChoice, default_directory, default_store
+from ._file_store import EncryptedFileStore, InsecurePlaintextFileStore
+from ._keyring import KeyringStore
+from ._keys import KernelKeyringKey, OsSecretStoreKey, PassphraseKey, StaticKey
+from ._memory import MemoryStore
+from ._protocol import KeySource, TokenStore
 
 __all__ = [
     "EncryptedFileStore",

@@ -9,7 +9,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from ..errors import TokenStoreError
+from .._errors import TokenStoreError
 
 __all__ = ["atomic_write", "check_private_file", "private_directory", "remove_file"]
 

@@ -1,10 +1,12 @@
-"""The TokenStore protocol: bytes under a key. Users can implement it themselves."""
+"""The protocols of the persistence layer: TokenStore (bytes under a key) and KeySource (a
+32-byte key). Users can implement either themselves."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-__all__ = ["TokenStore"]
+__all__ = ["KeySource", "KeyUnavailable", "TokenStore"]
 
 
 @runtime_checkable
@@ -22,10 +24,31 @@ class TokenStore(Protocol):
 
     shared: bool
 
-    def load(self, key: str) -> bytes | None: ...
+    def load(self, key: str) -> bytes | None:
+        """The item's bytes, or None when it is missing, unreadable or tampered (logged)."""
+        ...
 
-    def save(self, key: str, value: bytes) -> None: ...
+    def save(self, key: str, value: bytes) -> None:
+        """Store ``value`` under ``key``, replacing any item there (atomically)."""
+        ...
 
     def delete(self, key: str) -> bool:
         """Remove the item; True if there was one."""
+        ...
+
+
+class KeyUnavailable(Exception):
+    """This key source cannot be used here; the message says why."""
+
+
+class KeySource(Protocol):
+    """Where an encrypted store's 256-bit key comes from."""
+
+    name: str
+
+    def key_for(self, store_id: str, directory: Path) -> bytes:
+        """A 32-byte key for the store, created on first use; KeyUnavailable if impossible.
+
+        Sources backed by a secret store keep one key per user (``store_id`` is a hint); the
+        file store derives its own key from it (HKDF with the store's identity)."""
         ...

@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._plan import build_client
+from .._build.flavor import ASYNC
+from ._clients import (
+    BLOB,
+    BLOB_SERVICE,
+    CONTAINER,
+    DATALAKE_SERVICE,
+    SHARE_SERVICE,
+    build_client,
+)
 
 if TYPE_CHECKING:
     from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
@@ -30,47 +38,36 @@ def blob_service_client(
     account_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
 ) -> BlobServiceClient:
     """A ``BlobServiceClient`` for ``https://<account>.blob.core.windows.net``."""
-    from azure.storage.blob.aio import BlobServiceClient
-
-    return build_client(BlobServiceClient, account_url, env, credential, kwargs, asynchronous=True)
+    client: BlobServiceClient = build_client(
+        BLOB_SERVICE, account_url, env, credential, kwargs, ASYNC
+    )
+    return client
 
 
 def container_client(
     container_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
 ) -> ContainerClient:
     """A ``ContainerClient`` for ``https://<account>.blob.core.windows.net/<container>``."""
-    from azure.storage.blob.aio import ContainerClient
-
-    return build_client(
-        ContainerClient.from_container_url,
-        container_url,
-        env,
-        credential,
-        kwargs,
-        asynchronous=True,
-    )
+    client: ContainerClient = build_client(CONTAINER, container_url, env, credential, kwargs, ASYNC)
+    return client
 
 
 def blob_client(
     blob_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
 ) -> BlobClient:
     """A ``BlobClient`` for ``https://<account>.blob.core.windows.net/<container>/<blob>``."""
-    from azure.storage.blob.aio import BlobClient
-
-    return build_client(
-        BlobClient.from_blob_url, blob_url, env, credential, kwargs, asynchronous=True
-    )
+    client: BlobClient = build_client(BLOB, blob_url, env, credential, kwargs, ASYNC)
+    return client
 
 
 def datalake_service_client(
     account_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
 ) -> DataLakeServiceClient:
     """A ``DataLakeServiceClient`` for ``https://<account>.dfs.core.windows.net``."""
-    from azure.storage.filedatalake.aio import DataLakeServiceClient
-
-    return build_client(
-        DataLakeServiceClient, account_url, env, credential, kwargs, asynchronous=True
+    client: DataLakeServiceClient = build_client(
+        DATALAKE_SERVICE, account_url, env, credential, kwargs, ASYNC
     )
+    return client
 
 
 def share_service_client(
@@ -81,7 +78,7 @@ def share_service_client(
     Azure Files needs ``token_intent`` with a token credential; like AzCopy, the default is
     ``"backup"``.
     """
-    from azure.storage.fileshare.aio import ShareServiceClient
-
-    kwargs.setdefault("token_intent", "backup")
-    return build_client(ShareServiceClient, account_url, env, credential, kwargs, asynchronous=True)
+    client: ShareServiceClient = build_client(
+        SHARE_SERVICE, account_url, env, credential, kwargs, ASYNC
+    )
+    return client

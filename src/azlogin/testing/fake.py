@@ -11,7 +11,7 @@ from typing import Any
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
-from azlogin.credential import STORAGE_SCOPE
+from .._engine.keys import STORAGE_SCOPE
 
 __all__ = ["FakeCredential", "TokenRequest"]
 

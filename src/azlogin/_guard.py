@@ -14,7 +14,7 @@ from typing import Any
 
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
-from .trust import TrustedSuffixes
+from ._config.trust import TrustedSuffixes
 
 __all__ = ["AsyncGuardedTransport", "GuardedTransport", "check_request"]
 

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .errors import ConfigurationError
+from .._errors import ConfigurationError
 from .variables import Variable
-
-if TYPE_CHECKING:
-    from .saved_login import SavedLogin
 
 __all__ = ["Settings", "blank_to_none", "read_settings"]
 
@@ -37,8 +33,6 @@ class Settings:
     variables: tuple[Variable, ...]
     values: Mapping[str, str]
     from_keyword: frozenset[str]
-    saved_login: SavedLogin | None = None
-    """The login ``azlogin login`` saved, when the settings came from it."""
 
     def get(self, setting: str) -> str | None:
         return self.values.get(setting)
@@ -55,12 +49,26 @@ class Settings:
             return f"the {setting}= keyword"
         return self.variable(setting).name
 
+    def where(self, setting: str) -> dict[str, str | None]:
+        """A ConfigurationError's ``variable`` and ``keyword`` fields for a setting."""
+        return {"variable": self.variable(setting).name, "keyword": setting}
+
     def missing(self, setting: str, meaning: str) -> ConfigurationError:
         """The error for a required setting that is not set: names the variable and the fix."""
         name = self.variable(setting).name
         return ConfigurationError(
             f"{self.login_type} login needs {name} ({meaning}): set {name}, "
-            f"or pass {setting}= to get_credential()."
+            f"or pass {setting}= to get_credential().",
+            **self.where(setting),
+        )
+
+    def with_value(self, setting: str, value: str) -> Settings:
+        """A copy with ``setting`` set (as if by its keyword): for values the plan derives."""
+        return Settings(
+            self.login_type,
+            self.variables,
+            {**self.values, setting: value},
+            self.from_keyword | {setting},
         )
 
     def require(self, setting: str, meaning: str) -> str:

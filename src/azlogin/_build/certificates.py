@@ -7,13 +7,14 @@ names the variable and the fix. No message ever contains the password.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from .errors import ConfigurationError
+from .._errors import ConfigurationError
 
 __all__ = ["CertificateMaterial", "load_certificate", "parse_certificate"]
 
@@ -28,9 +29,28 @@ class CertificateMaterial:
 
 
 def load_certificate(
+    path: str,
+    password: str | None,
+    *,
+    path_label: str,
+    password_label: str,
+    path_where: Mapping[str, str | None],
+    password_where: Mapping[str, str | None],
+) -> CertificateMaterial:
+    """Read and check the certificate at ``path`` (the thin I/O shell of this module).
+
+    ``path_where`` and ``password_where`` are the ``variable`` and ``keyword`` fields of the
+    errors about the file and about its password."""
+    try:
+        return _load(path, password, path_label=path_label, password_label=password_label)
+    except ConfigurationError as error:
+        fields = password_where if password_label in str(error) else path_where
+        raise ConfigurationError(str(error), **fields) from None
+
+
+def _load(
     path: str, password: str | None, *, path_label: str, password_label: str
 ) -> CertificateMaterial:
-    """Read and check the certificate at ``path`` (the thin I/O shell of this module)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -1,24 +1,28 @@
-"""The table of login types: the one place that says what each reads and how it is built.
+"""The table of login types: the one place that says what each reads and how it behaves.
 
-Resolution, the "valid values are" message, ``azlogin env`` and the docs' variable tables
-are all generated from :data:`LOGIN_TYPES`.
+Resolution, the "valid values are" message, ``azlogin env``, the CLI's ``login`` and the docs'
+variable tables are all generated from :data:`LOGIN_TYPES`. Its builder (the function that
+makes the azure-identity credential) is registered under the same name in
+:data:`azlogin._build.builders.BUILDERS`: adding a login type is one row plus its builder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from . import builders
+from .._errors import ConfigurationError
 from . import variables as v
-from .errors import ConfigurationError
-from .settings import Settings
 
-__all__ = ["LOGIN_TYPES", "LoginType", "lookup_login_type", "valid_names"]
+__all__ = ["LOGIN_TYPES", "LoginType", "Persists", "lookup_login_type", "valid_names"]
 
-Builder = Callable[[Settings, builders.BuildOptions], Any]
-"""Settings and options to an azure-identity credential (its aio twin when asynchronous)."""
+
+class Persists(enum.Enum):
+    """What a login type keeps in a shared token store."""
+
+    TOKENS = "access tokens"
+    TOKENS_AND_MSAL_CACHE = "access tokens, and MSAL's cache with the refresh token"
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,23 @@ class LoginType:
 
     name: str
     summary: str
-    credential: str  # the azure-identity class it builds, for docs and reprs
+    credential: str
+    """The azure-identity class it builds, for docs and reprs."""
+    method: str
+    """How ``azlogin login status`` names it."""
     variables: tuple[v.Variable, ...]
-    build: Builder
     token_timeout: float = 120.0
     """Default seconds a caller waits for a token (a device login waits for a person)."""
+    persists: Persists = Persists.TOKENS
+    native_async: bool = True
+    """Whether azure-identity has an asyncio credential; if not, the sync one runs in a thread."""
+    cli_flag: str | None = None
+    """The ``azlogin login`` flag that selects it; ``""`` for the default; None: not offered."""
+
+    @property
+    def reads_authority(self) -> bool:
+        """Whether it signs in against a Microsoft Entra authority azlogin chooses."""
+        return any(variable.setting == "aad_endpoint" for variable in self.variables)
 
 
 LOGIN_TYPES: tuple[LoginType, ...] = (
@@ -39,23 +55,28 @@ LOGIN_TYPES: tuple[LoginType, ...] = (
         "DEVICE",
         "Interactive device code sign-in of a user, with AzCopy's public client ID.",
         "DeviceCodeCredential",
+        "device code, an interactive user",
         (v.TENANT_ID, v.ACTIVE_DIRECTORY_ENDPOINT),
-        builders.build_device,
         token_timeout=900.0,
+        persists=Persists.TOKENS_AND_MSAL_CACHE,
+        native_async=False,
+        cli_flag="",
     ),
     LoginType(
         "MSI",
         "Managed identity of the Azure VM, App Service, Functions or Arc host: "
         "system-assigned, or one user-assigned identity.",
         "ManagedIdentityCredential",
+        "managed identity",
         (v.MSI_CLIENT_ID, v.MSI_OBJECT_ID, v.MSI_RESOURCE_STRING),
-        builders.build_msi,
+        cli_flag="--identity",
     ),
     LoginType(
         "SPN",
         "Service principal with a client secret, or with a certificate when "
         "AZCOPY_SPA_CERT_PATH is set.",
         "ClientSecretCredential / CertificateCredential",
+        "service principal",
         (
             v.SPA_APPLICATION_ID,
             v.SPA_CLIENT_SECRET,
@@ -64,33 +85,33 @@ LOGIN_TYPES: tuple[LoginType, ...] = (
             v.TENANT_ID,
             v.ACTIVE_DIRECTORY_ENDPOINT,
         ),
-        builders.build_spn,
+        cli_flag="--service-principal",
     ),
     LoginType(
         "AZCLI",
         "The Azure CLI's current login (az account get-access-token).",
         "AzureCliCredential",
+        "the Azure CLI's login",
         (v.TENANT_ID,),
-        builders.build_azcli,
     ),
     LoginType(
         "PSCRED",
         "Azure PowerShell's current login (Get-AzAccessToken).",
         "AzurePowerShellCredential",
+        "Azure PowerShell's login",
         (v.TENANT_ID,),
-        builders.build_pscred,
     ),
     LoginType(
         "WORKLOAD",
         "Kubernetes workload identity: a federated service-account token file.",
         "WorkloadIdentityCredential",
+        "workload identity",
         (
             v.AZURE_CLIENT_ID,
             v.AZURE_TENANT_ID,
             v.AZURE_FEDERATED_TOKEN_FILE,
             v.AZURE_AUTHORITY_HOST,
         ),
-        builders.build_workload,
     ),
 )
 
@@ -101,12 +122,14 @@ def valid_names() -> str:
     return ", ".join(login_type.name for login_type in LOGIN_TYPES)
 
 
-def lookup_login_type(value: str, label: str) -> LoginType:
-    """The row for ``value`` (case-insensitive, whitespace ignored), or an error listing them."""
+def lookup_login_type(value: str, label: str, **where: str | None) -> LoginType:
+    """The row for ``value`` (case-insensitive, whitespace ignored), or an error listing them.
+    ``where`` holds the error's ``variable`` and ``keyword`` fields."""
     login_type = _BY_NAME.get(value.strip().upper())
     if login_type is None:
         raise ConfigurationError(
             f"{label} is set to {value.strip()[:40]!r}, which is not a login type azlogin knows; "
-            f"valid values are {valid_names()} (case-insensitive)."
+            f"valid values are {valid_names()} (case-insensitive).",
+            **where,
         )
     return login_type

@@ -14,20 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import ConfigurationError, UntrustedDestinationError
+from .._errors import ConfigurationError, UntrustedDestinationError
+from .clouds import DEFAULT_TRUSTED_SUFFIXES
 
 __all__ = ["DEFAULT_TRUSTED_SUFFIXES", "TrustedSuffixes", "normalize_host"]
 
-DEFAULT_TRUSTED_SUFFIXES: tuple[str, ...] = (
-    "*.core.windows.net",
-    "*.core.chinacloudapi.cn",
-    "*.core.cloudapi.de",
-    "*.core.usgovcloudapi.net",
-    "*.storage.azure.net",
-)
-"""AzCopy's default ``--trusted-microsoft-suffixes``."""
-
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_KEYWORD = "trusted_microsoft_suffixes"
 _HOW_TO_TRUST = (
     "to trust it, pass trusted_microsoft_suffixes= (or the CLI's --trusted-microsoft-suffixes), "
     "and only for hosts you know are Microsoft Azure's"
@@ -86,25 +79,29 @@ def _parse_rule(entry: str) -> _Rule:
     if not text:
         raise ConfigurationError(
             "A trusted Microsoft suffix entry is empty (check for ';;' or a trailing ';'); "
-            "an empty entry would trust every host, so it is refused. Remove it."
+            "an empty entry would trust every host, so it is refused. Remove it.",
+            keyword=_KEYWORD,
         )
     if any(char in text for char in "/:@?#") and not _is_ipv6(text):
         raise ConfigurationError(
             f"Trusted Microsoft suffix {text!r} must be a host name or '*.suffix', without "
-            "scheme, port or path (for example *.blob.core.windows.net)."
+            "scheme, port or path (for example *.blob.core.windows.net).",
+            keyword=_KEYWORD,
         )
     wildcard = text.startswith("*.")
     host = normalize_host(text[2:] if wildcard else text)
     if host is None:
         raise ConfigurationError(
             f"Trusted Microsoft suffix {text!r} is not a valid host name, '*.suffix' or IP "
-            "address (for example *.blob.core.windows.net)."
+            "address (for example *.blob.core.windows.net).",
+            keyword=_KEYWORD,
         )
     is_ip = _is_ip(host)
     if wildcard and (is_ip or "." not in host):
         raise ConfigurationError(
             f"Trusted Microsoft suffix {text!r} would trust a whole top-level domain or an IP "
-            "range; list a narrower suffix such as *.core.windows.net."
+            "range; list a narrower suffix such as *.core.windows.net.",
+            keyword=_KEYWORD,
         )
     return _Rule(host, wildcard, is_ip)
 

@@ -1,8 +1,12 @@
 """Access tokens in a TokenStore, and the cross-process single flight around a fetch.
 
-A process that needs a token reads the store; on a miss it takes the item's file lock,
-reads again (another process may have just fetched), fetches only if still needed, saves,
-and releases. So 16 processes started at once make one request.
+A process that needs a token reads the store; on a miss it takes the item's lock, reads
+again (another process may have just fetched), fetches only if still needed, saves, and
+releases. So 16 processes started at once make one request.
+
+Every item of one identity is named after the plan's fingerprint (:func:`token_item`,
+:func:`device_item`), and each token item saved is listed in the identity's index item, so
+``azlogin logout`` removes all of them (:func:`forget_identity`).
 """
 
 from __future__ import annotations
@@ -11,35 +15,61 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from azure.core.credentials import AccessTokenInfo
 
-from ..errors import TokenStoreError
-from ..refresh import RefreshPolicy, TokenKey, refresh_due_at
+from .._config.timings import RefreshPolicy
+from .._engine.keys import TokenKey
+from .._engine.policy import refresh_due_at
+from .._errors import TokenStoreError
 from ._files import private_directory
+from ._locks import lock_for
 from ._protocol import TokenStore
-from .locks import lock_for
 
-__all__ = ["AsyncPersistentFetch", "PersistentFetch", "fingerprint", "token_item_key"]
+__all__ = [
+    "AsyncPersistentFetch",
+    "PersistentFetch",
+    "device_item",
+    "forget_identity",
+    "index_item",
+    "token_item",
+]
 
 _LOGGER = logging.getLogger("azlogin.persistence")
 
 
-def fingerprint(material: Mapping[str, Any]) -> str:
-    """A stable digest of non-secret JSON-able material: the name of a store item."""
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+def token_item(identity: str, key: TokenKey) -> str:
+    """The store item of one token: the identity's fingerprint and the request, digested."""
+    request = json.dumps([identity, list(key.scopes), key.claims, key.tenant_id, key.enable_cae])
+    return "token:" + hashlib.sha256(request.encode()).hexdigest()
 
 
-def token_item_key(identity: Mapping[str, str], key: TokenKey) -> str:
-    """The store key of one token: a fingerprint of the non-secret identity and the request."""
-    scopes, claims, tenant_id, enable_cae = key
-    return "token:" + fingerprint(
-        {"identity": dict(identity), "scopes": list(scopes), "claims": claims,
-         "tenant_id": tenant_id, "cae": enable_cae}
-    )  # fmt: skip
+def index_item(identity: str) -> str:
+    """The item listing the token items saved for an identity."""
+    return "index:" + identity
+
+
+def device_item(identity: str) -> str:
+    """The item holding a DEVICE identity's MSAL cache and authentication record."""
+    return "device:" + identity
+
+
+def _index(store: TokenStore, identity: str) -> list[str]:
+    blob = store.load(index_item(identity))
+    try:
+        items = json.loads(blob) if blob is not None else []
+    except ValueError:
+        items = []
+    return [item for item in items if isinstance(item, str)] if isinstance(items, list) else []
+
+
+def forget_identity(store: TokenStore, identity: str) -> int:
+    """Delete every item of an identity (tokens, index, device cache); how many there were."""
+    items = [*_index(store, identity), index_item(identity), device_item(identity)]
+    return sum(store.delete(item) for item in items)
 
 
 def encode_token(token: AccessTokenInfo) -> bytes:
@@ -71,20 +101,20 @@ class _Persistence:
     def __init__(
         self,
         store: TokenStore,
-        identity: Mapping[str, str],
+        identity: str,
         lock_directory: Path,
         policy: RefreshPolicy,
         clock: Callable[[], float],
     ) -> None:
         self.store = store
-        self.identity = dict(identity)
+        self.identity = identity
         self.policy = policy
         self.clock = clock
         self.lock_directory = lock_directory
         self._locks_ready = False
 
     def item(self, key: TokenKey) -> str:
-        return token_item_key(self.identity, key)
+        return token_item(self.identity, key)
 
     def cached(self, item: str) -> AccessTokenInfo | None:
         return usable_token(self.store.load(item), self.clock(), self.policy)
@@ -100,6 +130,12 @@ class _Persistence:
             return  # the engine reports what is wrong with it
         try:
             self.store.save(item, encode_token(token))
+            if item not in _index(self.store, self.identity):
+                with self.lock(index_item(self.identity)):
+                    items = _index(self.store, self.identity)
+                    if item not in items:
+                        payload = json.dumps([*items, item]).encode()
+                        self.store.save(index_item(self.identity), payload)
         except TokenStoreError as error:
             _LOGGER.warning("A token could not be saved in the token store: %s", error)
 

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import ConfigurationError
+from .._errors import ConfigurationError
+from .clouds import DEFAULT_AUTHORITY, KNOWN_AUTHORITY_HOSTS
 
 __all__ = [
     "DEFAULT_AUTHORITY",
@@ -18,25 +19,6 @@ __all__ = [
     "parse_authority",
     "parse_tenant",
 ]
-
-DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
-
-# Hosts for which MSAL's instance discovery works. Any other authority host (ADFS, Azure
-# Stack, a private cloud, a local emulator) has no entry in Microsoft's discovery
-# endpoint, so azure-identity must be told to skip discovery for it.
-KNOWN_AUTHORITY_HOSTS = frozenset(
-    {
-        "login.microsoftonline.com",
-        "login.microsoft.com",
-        "login.windows.net",
-        "sts.windows.net",
-        "login.microsoftonline.us",
-        "login.usgovcloudapi.net",
-        "login.chinacloudapi.cn",
-        "login.partner.microsoftonline.cn",
-        "login.microsoftonline.de",
-    }
-)
 
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
 
@@ -58,12 +40,13 @@ class Authority:
         return self.is_known_microsoft_host
 
 
-def parse_authority(value: str | None, variable: str) -> Authority:
-    """Validate an authority setting; ``variable`` names it in error messages.
+def parse_authority(value: str | None, label: str, **where: str | None) -> Authority:
+    """Validate an authority setting; ``label`` names it in error messages.
 
     Accepts ``https://host[:port]`` with an optional trailing slash. A bare host name
     is read as https. Anything else (another scheme, a path, a query, credentials in
-    the URL) is refused with a message that says what to write instead.
+    the URL) is refused with a message that says what to write instead. ``where`` holds the
+    error's ``variable`` and ``keyword`` fields.
     """
     raw = (value or "").strip()
     if not raw:
@@ -76,21 +59,23 @@ def parse_authority(value: str | None, variable: str) -> Authority:
         port = parts.port
     except ValueError:
         raise ConfigurationError(
-            f"{variable} is not a valid URL; give the authority host, {example}."
+            f"{label} is not a valid URL; give the authority host, {example}.", **where
         ) from None
     if parts.scheme.lower() != "https":
         raise ConfigurationError(
-            f"{variable} must use https (got {parts.scheme!r}); tokens are never requested "
-            f"over plain http. Set it to an https URL, {example}."
+            f"{label} must use https (got {parts.scheme!r}); tokens are never requested "
+            f"over plain http. Set it to an https URL, {example}.",
+            **where,
         )
     if not host or parts.username is not None or parts.password is not None:
         raise ConfigurationError(
-            f"{variable} must be https://host with a host name and no user info, {example}."
+            f"{label} must be https://host with a host name and no user info, {example}.", **where
         )
     if parts.path.strip("/") or parts.query or parts.fragment:
         raise ConfigurationError(
-            f"{variable} must be the authority host only, with no path, query or fragment, "
-            f"{example}; put the tenant in AZCOPY_TENANT_ID."
+            f"{label} must be the authority host only, with no path, query or fragment, "
+            f"{example}; put the tenant in AZCOPY_TENANT_ID.",
+            **where,
         )
     netloc = host if port is None else f"{host}:{port}"
     if ":" in host:  # an IPv6 literal
@@ -98,14 +83,15 @@ def parse_authority(value: str | None, variable: str) -> Authority:
     return Authority(f"https://{netloc}", host)
 
 
-def parse_tenant(value: str | None, variable: str) -> str | None:
+def parse_tenant(value: str | None, label: str, **where: str | None) -> str | None:
     """Validate a tenant ID or domain; None when unset or blank."""
     tenant = (value or "").strip()
     if not tenant:
         return None
     if not _TENANT.match(tenant):
         raise ConfigurationError(
-            f"{variable} must be a tenant ID (a GUID) or a domain such as contoso.onmicrosoft.com, "
-            "made of letters, digits, '.' and '-'."
+            f"{label} must be a tenant ID (a GUID) or a domain such as contoso.onmicrosoft.com, "
+            "made of letters, digits, '.' and '-'.",
+            **where,
         )
     return tenant

@@ -1,4 +1,4 @@
-"""The exceptions azlogin raises.
+"""The exceptions azlogin raises. The bottom layer: imports nothing from the package.
 
 Token acquisition failures are not here: they surface as azure-core's
 ``ClientAuthenticationError`` so that Azure SDK code handles them as usual.
@@ -22,9 +22,19 @@ class AzLoginError(Exception):
 class ConfigurationError(AzLoginError, ValueError):
     """A setting is missing, malformed or contradicts another.
 
-    The message names the environment variable (or keyword) at fault and how to
-    fix it. It never contains the value of a secret.
+    The message names the environment variable (or keyword) at fault and how to fix it; it
+    never contains the value of a secret. ``variable`` is the environment variable at fault
+    and ``keyword`` the override keyword of :func:`azlogin.get_credential` that sets the same
+    thing (either may be None when the error is about something else), so callers can branch
+    on them instead of matching text.
     """
+
+    def __init__(
+        self, message: str, *, variable: str | None = None, keyword: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.variable = variable
+        self.keyword = keyword
 
 
 class NotLoggedInError(AzLoginError):

@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ..errors import TokenStoreError
+from .._errors import TokenStoreError
 from ._files import atomic_write, private_directory, read_private, remove_file
-from .keys import KeySource, KeyUnavailable
+from ._protocol import KeySource, KeyUnavailable
 
 __all__ = ["EncryptedFileStore", "InsecurePlaintextFileStore", "item_file_name"]
 

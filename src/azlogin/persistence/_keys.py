@@ -15,9 +15,11 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from ._files import atomic_write, read_private
+from ._keyring import usable_keyring
+from ._protocol import KeySource, KeyUnavailable
 
 __all__ = [
     "KernelKeyringKey",
@@ -31,21 +33,6 @@ __all__ = [
 KEY_BYTES = 32
 _SERVICE = "azlogin-token-store"
 _ACCOUNT = "master-key"
-
-
-class KeyUnavailable(Exception):
-    """This key source cannot be used here; the message says why."""
-
-
-class KeySource(Protocol):
-    name: str
-
-    def key_for(self, store_id: str, directory: Path) -> bytes:
-        """A 32-byte key for the store, created on first use; KeyUnavailable if impossible.
-
-        Sources backed by a secret store keep one key per user (``store_id`` is a hint); the
-        file store derives its own key from it (HKDF with the store's identity)."""
-        ...
 
 
 class StaticKey:
@@ -71,8 +58,6 @@ class OsSecretStoreKey:
     name = "the OS secret store"
 
     def key_for(self, store_id: str, directory: Path) -> bytes:
-        from .keyring_store import usable_keyring
-
         backend = usable_keyring()
         try:
             stored = backend.get_password(_SERVICE, _ACCOUNT)

@@ -1,80 +1,46 @@
-"""One function per login type that turns its settings into an azure-identity credential.
+"""One function per login type that turns its plan into an azure-identity credential, and the
+table that maps each login type's name to its builder (:data:`BUILDERS`).
 
 Each builder checks what it needs (a ConfigurationError naming the variable when something
 is missing or malformed) and then constructs the credential; none performs network I/O.
+The azure-identity module (sync or ``aio``) comes from the flavor, in the context.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from azure.identity import DeviceCodeCredential
-
-from .authority import Authority, parse_authority, parse_tenant
+from .._config.authority import Authority, parse_tenant
+from .._config.login_types import LOGIN_TYPES
+from .._config.plan import Plan
+from .._config.settings import Settings
+from .._errors import ConfigurationError
 from .certificates import load_certificate
-from .errors import ConfigurationError
-from .settings import Settings
-from .threaded import ThreadedAsyncCredential
 
-__all__ = [
-    "AZCOPY_CLIENT_ID",
-    "MSI_ID_SETTINGS",
-    "BuildOptions",
-    "PromptCallback",
-    "build_azcli",
-    "build_device",
-    "build_msi",
-    "build_pscred",
-    "build_spn",
-    "build_workload",
-]
+__all__ = ["AZCOPY_CLIENT_ID", "BUILDERS", "MSI_ID_SETTINGS", "BuildContext", "Builder"]
 
 AZCOPY_CLIENT_ID = "579a7132-0e58-4d80-b1e1-7a1e2d337859"
 """AzCopy's public client application, used for the device code flow."""
-
-PromptCallback = Callable[[str, str, datetime], None]
-"""``(verification_uri, user_code, expires_on)``, as azure-identity's ``prompt_callback``."""
 
 MSI_ID_SETTINGS = ("identity_client_id", "identity_object_id", "identity_resource_id")
 
 
 @dataclass(frozen=True)
-class BuildOptions:
-    """The library's own keywords of get_credential (not login settings)."""
+class BuildContext:
+    """What a builder needs besides the plan: the azure-identity module of the flavor, and
+    the DEVICE login's persisted state when a shared store keeps its MSAL cache."""
 
-    prompt_callback: PromptCallback | None = None
-    connection_verify: bool | str | None = None
-    transport: Any = None  # an azure-core HttpTransport, or AsyncHttpTransport when asynchronous
-    process_timeout: int | None = None
-    asynchronous: bool = False
-    device_state: Any = None  # a persistence.device.DeviceLoginState, for DEVICE with a store
+    identity: ModuleType
+    device_state: Any = None
 
-    @property
-    def identity(self) -> ModuleType:
-        """``azure.identity``, or ``azure.identity.aio`` for an asynchronous credential."""
-        return importlib.import_module(
-            "azure.identity.aio" if self.asynchronous else "azure.identity"
-        )
 
-    def pipeline_kwargs(self) -> dict[str, Any]:
-        """Keywords every azure-identity credential that makes HTTP requests accepts."""
-        kwargs: dict[str, Any] = {}
-        if self.connection_verify is not None:
-            kwargs["connection_verify"] = self.connection_verify
-        if self.transport is not None:
-            kwargs["transport"] = self.transport
-        return kwargs
-
-    def process_kwargs(self) -> dict[str, Any]:
-        """Keywords of the credentials that run a command-line tool."""
-        return {} if self.process_timeout is None else {"process_timeout": self.process_timeout}
+Builder = Callable[[Plan, BuildContext], Any]
 
 
 def print_prompt_to_stderr(verification_uri: str, user_code: str, expires_on: datetime) -> None:
@@ -87,8 +53,9 @@ def print_prompt_to_stderr(verification_uri: str, user_code: str, expires_on: da
     )
 
 
-def _authority(settings: Settings) -> Authority:
-    return parse_authority(settings.get("aad_endpoint"), settings.label("aad_endpoint"))
+def _authority(plan: Plan) -> Authority:
+    assert plan.authority is not None, "the plan chooses an authority for this login type"
+    return plan.authority
 
 
 def _authority_kwargs(authority: Authority) -> dict[str, Any]:
@@ -99,7 +66,9 @@ def _authority_kwargs(authority: Authority) -> dict[str, Any]:
 
 
 def _tenant(settings: Settings) -> str | None:
-    return parse_tenant(settings.get("tenant_id"), settings.label("tenant_id"))
+    return parse_tenant(
+        settings.get("tenant_id"), settings.label("tenant_id"), **settings.where("tenant_id")
+    )
 
 
 def _required_tenant(settings: Settings, meaning: str) -> str:
@@ -109,14 +78,9 @@ def _required_tenant(settings: Settings, meaning: str) -> str:
     return tenant
 
 
-def build_device(settings: Settings, options: BuildOptions) -> Any:
-    authority = _authority(settings)
-    if options.asynchronous:
-        # azure-identity has no asyncio device-code credential: run the sync one in a thread.
-        sync_options = replace(options, asynchronous=False, transport=None)
-        return ThreadedAsyncCredential(build_device(settings, sync_options))
-    state = options.device_state
-    authority_kwargs = _authority_kwargs(authority)
+def build_device(plan: Plan, context: BuildContext) -> Any:
+    authority_kwargs = _authority_kwargs(_authority(plan))
+    state = context.device_state
     persisted: dict[str, Any] = {}
     if state is not None:
         persisted["_cache"] = state.cache  # azure-identity's hook for a caller-owned MSAL cache
@@ -125,12 +89,12 @@ def build_device(settings: Settings, options: BuildOptions) -> Any:
             # The record names the account, client and authority it was made with.
             persisted["authentication_record"] = state.record
             del authority_kwargs["authority"]
-    return DeviceCodeCredential(
+    return context.identity.DeviceCodeCredential(
         client_id=AZCOPY_CLIENT_ID,
-        tenant_id=_tenant(settings) or "common",
-        prompt_callback=options.prompt_callback or print_prompt_to_stderr,
+        tenant_id=_tenant(plan.settings) or "common",
+        prompt_callback=plan.options.prompt_callback or print_prompt_to_stderr,
         **authority_kwargs,
-        **options.pipeline_kwargs(),
+        **plan.options.pipeline_kwargs(),
         **persisted,
     )
 
@@ -146,7 +110,8 @@ def managed_identity_id(settings: Settings) -> tuple[str, str] | None:
         raise ConfigurationError(
             f"MSI login takes at most one user-assigned identity, but {names} are set to "
             "different values; keep exactly one of AZCOPY_MSI_CLIENT_ID, AZCOPY_MSI_OBJECT_ID "
-            "and AZCOPY_MSI_RESOURCE_STRING, or none for the system-assigned identity."
+            "and AZCOPY_MSI_RESOURCE_STRING, or none for the system-assigned identity.",
+            **settings.where(chosen[1][0]),
         )
     if not chosen:
         return None
@@ -155,10 +120,10 @@ def managed_identity_id(settings: Settings) -> tuple[str, str] | None:
     return name, value
 
 
-def build_msi(settings: Settings, options: BuildOptions) -> Any:
-    selected = managed_identity_id(settings)
-    kwargs = options.pipeline_kwargs()
-    credential_class = options.identity.ManagedIdentityCredential
+def build_msi(plan: Plan, context: BuildContext) -> Any:
+    selected = managed_identity_id(plan.settings)
+    kwargs = plan.options.pipeline_kwargs()
+    credential_class = context.identity.ManagedIdentityCredential
     if selected is None:
         return credential_class(**kwargs)
     name, value = selected
@@ -168,13 +133,13 @@ def build_msi(settings: Settings, options: BuildOptions) -> Any:
     return credential_class(identity_config={key: value}, **kwargs)
 
 
-def build_spn(settings: Settings, options: BuildOptions) -> Any:
+def build_spn(plan: Plan, context: BuildContext) -> Any:
+    settings, options = plan.settings, plan.options
     application_id = settings.require(
         "application_id", "the application (client) ID of the service principal"
     )
     tenant = _required_tenant(settings, "the tenant ID of the service principal's organization")
-    authority = _authority(settings)
-    kwargs = {**_authority_kwargs(authority), **options.pipeline_kwargs()}
+    kwargs = {**_authority_kwargs(_authority(plan)), **options.pipeline_kwargs()}
     certificate_path = settings.get("certificate_path")
     if certificate_path:
         material = load_certificate(
@@ -182,8 +147,10 @@ def build_spn(settings: Settings, options: BuildOptions) -> Any:
             settings.get("certificate_password"),
             path_label=settings.label("certificate_path"),
             password_label=settings.variable("certificate_password").name,
+            path_where=settings.where("certificate_path"),
+            password_where=settings.where("certificate_password"),
         )
-        return options.identity.CertificateCredential(
+        return context.identity.CertificateCredential(
             tenant,
             application_id,
             certificate_data=material.data,
@@ -194,9 +161,10 @@ def build_spn(settings: Settings, options: BuildOptions) -> Any:
     if secret is None:
         raise ConfigurationError(
             "SPN login needs a client secret or a certificate: set AZCOPY_SPA_CLIENT_SECRET, or "
-            "set AZCOPY_SPA_CERT_PATH (and AZCOPY_SPA_CERT_PASSWORD if the key has a password)."
+            "set AZCOPY_SPA_CERT_PATH (and AZCOPY_SPA_CERT_PASSWORD if the key has a password).",
+            **settings.where("client_secret"),
         )
-    return options.identity.ClientSecretCredential(tenant, application_id, secret, **kwargs)
+    return context.identity.ClientSecretCredential(tenant, application_id, secret, **kwargs)
 
 
 def _tool_tenant(settings: Settings) -> str:
@@ -205,19 +173,20 @@ def _tool_tenant(settings: Settings) -> str:
     return "" if tenant is None or tenant.lower() == "common" else tenant
 
 
-def build_azcli(settings: Settings, options: BuildOptions) -> Any:
-    return options.identity.AzureCliCredential(
-        tenant_id=_tool_tenant(settings), **options.process_kwargs()
+def build_azcli(plan: Plan, context: BuildContext) -> Any:
+    return context.identity.AzureCliCredential(
+        tenant_id=_tool_tenant(plan.settings), **plan.options.process_kwargs()
     )
 
 
-def build_pscred(settings: Settings, options: BuildOptions) -> Any:
-    return options.identity.AzurePowerShellCredential(
-        tenant_id=_tool_tenant(settings), **options.process_kwargs()
+def build_pscred(plan: Plan, context: BuildContext) -> Any:
+    return context.identity.AzurePowerShellCredential(
+        tenant_id=_tool_tenant(plan.settings), **plan.options.process_kwargs()
     )
 
 
-def build_workload(settings: Settings, options: BuildOptions) -> Any:
+def build_workload(plan: Plan, context: BuildContext) -> Any:
+    settings = plan.settings
     client_id = settings.require(
         "application_id", "the client ID federated with the pod's service account"
     )
@@ -229,13 +198,27 @@ def build_workload(settings: Settings, options: BuildOptions) -> Any:
         label = settings.label("federated_token_file")
         raise ConfigurationError(
             f"{label} points to {token_file!r}, which does not exist or cannot be read; "
-            "check the pod's service-account token projection (azure.workload.identity/use)."
+            "check the pod's service-account token projection (azure.workload.identity/use).",
+            **settings.where("federated_token_file"),
         )
-    authority = _authority(settings)
-    return options.identity.WorkloadIdentityCredential(
+    return context.identity.WorkloadIdentityCredential(
         tenant_id=tenant,
         client_id=client_id,
         token_file_path=token_file,
-        authority=authority.url,
-        **options.pipeline_kwargs(),
+        authority=_authority(plan).url,
+        **plan.options.pipeline_kwargs(),
     )
+
+
+BUILDERS: Mapping[str, Builder] = {
+    "DEVICE": build_device,
+    "MSI": build_msi,
+    "SPN": build_spn,
+    "AZCLI": build_azcli,
+    "PSCRED": build_pscred,
+    "WORKLOAD": build_workload,
+}
+"""Each login type's builder, by name: one entry per row of the login-type table."""
+
+if set(BUILDERS) != {login_type.name for login_type in LOGIN_TYPES}:  # pragma: no cover
+    raise RuntimeError("every login type in LOGIN_TYPES needs exactly one builder in BUILDERS")

@@ -1,7 +1,8 @@
 """When to refresh a cached token, and what to do after a fetch: the pure part of the engine.
 
-The sync (:mod:`azlogin.token_cache`) and asyncio (:mod:`azlogin.async_token_cache`) engines
-share everything here; they only add locking, waiting and the fetch itself.
+The sync (:mod:`azlogin._engine.sync`) and asyncio (:mod:`azlogin._engine.aio`) engines
+share everything here and in :class:`azlogin._engine.core.EngineCore`; they only add
+waiting and running the fetch.
 
 Two thresholds, in the manner of botocore's refreshable credentials:
 
@@ -19,20 +20,21 @@ from __future__ import annotations
 
 import enum
 import logging
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 
+from .._config.timings import RefreshPolicy
+
 __all__ = [
     "Action",
     "Decision",
     "Entry",
+    "Failure",
     "RefreshPolicy",
-    "TokenKey",
     "as_auth_error",
     "checked_token",
     "decide",
@@ -46,25 +48,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger("azlogin.tokens")
 
-TokenKey = tuple[tuple[str, ...], "str | None", "str | None", bool]
-"""(scopes, claims, tenant_id, enable_cae): one cache entry each."""
-
-
-@dataclass(frozen=True)
-class RefreshPolicy:
-    """The engine's timings, in seconds."""
-
-    advisory_margin: float = 300.0
-    """Refresh this long before expiry (unless the token's ``refresh_on`` is earlier)."""
-    mandatory_margin: float = 30.0
-    """Stop serving a token this long before it expires: a request needs time to use it."""
-    min_refresh_interval: float = 30.0
-    """After a fetch, wait at least this long before refreshing a stale token again."""
-    backoff_base: float = 1.0
-    backoff_max: float = 60.0
-    timeout: float | None = 120.0
-    """How long a caller waits for a fetch before ClientAuthenticationError; None: forever."""
-
 
 class Decision(enum.Enum):
     FRESH = "fresh"  # serve the cached token
@@ -75,15 +58,21 @@ class Decision(enum.Enum):
 
 @dataclass(frozen=True)
 class Entry:
-    """What the engine knows about one key: a token (maybe none) and when to act."""
+    """A cached token and when to act on it."""
 
-    token: AccessTokenInfo | None
-    access_token: AccessToken | None
+    token: AccessTokenInfo
+    access_token: AccessToken
     refresh_at: float
     usable_until: float
-    next_attempt_at: float = -math.inf
-    failures: int = 0
-    last_error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The failed fetches since the last success for one key: when to try again, and why."""
+
+    next_attempt_at: float
+    count: int
+    last_error: BaseException
 
 
 class Action(enum.Enum):
@@ -97,17 +86,21 @@ class Action(enum.Enum):
 
 
 def next_action(
-    entry: Entry | None, now: float, flight_started: float | None, timeout: float | None
+    entry: Entry | None,
+    failure: Failure | None,
+    now: float,
+    flight_started: float | None,
+    timeout: float | None,
 ) -> Action:
     """The slow path's decision, shared by the sync and asyncio engines.
 
     A fetch in flight for longer than ``timeout`` is abandoned (its caller gave up) and a new
     one starts."""
-    decision = decide(entry, now)
+    decision = decide(entry, failure, now)
     if decision is Decision.FRESH:
         return Action.SERVE
     if decision is Decision.STALE:
-        due = entry is not None and now >= entry.next_attempt_at
+        due = failure is None or now >= failure.next_attempt_at
         return Action.SERVE_AND_REFRESH if flight_started is None and due else Action.SERVE
     if decision is Decision.BACKING_OFF and flight_started is None:
         return Action.RAISE
@@ -116,10 +109,10 @@ def next_action(
     return Action.WAIT
 
 
-def decide(entry: Entry | None, now: float) -> Decision:
-    if entry is not None and entry.token is not None and now < entry.usable_until:
+def decide(entry: Entry | None, failure: Failure | None, now: float) -> Decision:
+    if entry is not None and now < entry.usable_until:
         return Decision.FRESH if now < entry.refresh_at else Decision.STALE
-    if entry is not None and now < entry.next_attempt_at:
+    if failure is not None and now < failure.next_attempt_at:
         return Decision.BACKING_OFF
     return Decision.EXPIRED
 
@@ -159,21 +152,20 @@ def on_success(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> Ent
 
 
 def on_failure(
-    entry: Entry | None,
+    failure: Failure | None,
     error: BaseException,
     now: float,
     policy: RefreshPolicy,
     jitter: Callable[[], float],
-) -> Entry:
-    """The entry after a failed fetch: the same token, and when to try again."""
-    failures = (entry.failures if entry else 0) + 1
+) -> Failure:
+    """The failure record after a failed fetch: when to try again."""
+    failures = (failure.count if failure else 0) + 1
     delay = min(policy.backoff_max, policy.backoff_base * 2 ** (failures - 1))
     delay *= 0.5 + jitter() / 2  # "equal jitter": between half and all of the delay
     wait = retry_after(error)
     if wait is not None:
         delay = max(delay, wait)
-    base = entry or Entry(None, None, -math.inf, -math.inf)
-    return replace(base, next_attempt_at=now + delay, failures=failures, last_error=error)
+    return Failure(now + delay, failures, error)
 
 
 def retry_after(error: BaseException) -> float | None:
@@ -195,16 +187,18 @@ def retry_after(error: BaseException) -> float | None:
     return None
 
 
-def log_failure(name: str, entry: Entry, error: BaseException, now: float) -> None:
+def log_failure(
+    name: str, entry: Entry | None, failure: Failure, error: BaseException, now: float
+) -> None:
     """Log a failed fetch: never silently, never with a secret (errors carry none)."""
-    if entry.token is not None and now < entry.usable_until:
+    if entry is not None and now < entry.usable_until:
         _LOGGER.warning(
             "%s: token refresh failed (%s); still serving the cached token, valid for "
             "%.0f s more; next attempt in %.1f s",
             name,
             describe(error),
             entry.token.expires_on - now,
-            entry.next_attempt_at - now,
+            failure.next_attempt_at - now,
         )
     else:
         _LOGGER.warning("%s: token request failed: %s", name, describe(error))

@@ -13,7 +13,8 @@ import os
 import sys
 from typing import Any
 
-from ..errors import TokenStoreError
+from .._errors import TokenStoreError
+from ._protocol import KeyUnavailable
 
 __all__ = ["KeyringStore", "usable_keyring"]
 
@@ -23,8 +24,6 @@ _SERVICE = "azlogin"
 
 def usable_keyring() -> Any:
     """The ``keyring`` backend, if it is a real secret store; KeyUnavailable otherwise."""
-    from .keys import KeyUnavailable
-
     if sys.platform.startswith("linux") and not _session_bus_exists():
         # Headless Linux (servers, containers, WSL): no session bus, so no Secret Service.
         # Saying so here saves keyring's backend scan, a tenth of a second at start-up.
@@ -86,8 +85,6 @@ class KeyringStore:
 
     def __init__(self, backend: Any = None) -> None:
         if backend is None:
-            from .keys import KeyUnavailable
-
             try:
                 backend = usable_keyring()
             except KeyUnavailable as error:

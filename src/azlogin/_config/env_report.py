@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .login_types import LOGIN_TYPES
+from .login_types import LOGIN_TYPES, lookup_login_type
 from .variables import AUTO_LOGIN_TYPE, STORE_VARIABLES, VARIABLES
 
 __all__ = ["REDACTED", "EnvRow", "env_rows", "redact"]
@@ -74,8 +74,6 @@ def login_types_markdown() -> str:
 
 def login_type_page(login_type_name: str) -> str:
     """The docs page of one login type, generated from the table."""
-    from .login_types import lookup_login_type
-
     login_type = lookup_login_type(login_type_name, "login type")
     lines = [
         f"# `{login_type.name}`",

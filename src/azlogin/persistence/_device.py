@@ -7,18 +7,15 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
 from typing import Any
 
 import msal
-from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import AuthenticationRecord, AuthenticationRequiredError
 
-from ..credential import options_of
-from ..errors import TokenStoreError
-from ..refresh import TokenKey
+from .._engine.keys import TokenKey
+from .._errors import TokenStoreError
 from ._protocol import TokenStore
-from .tokens import fingerprint
+from ._tokens import device_item
 
 __all__ = ["DeviceLoginState"]
 
@@ -28,11 +25,9 @@ _LOGGER = logging.getLogger("azlogin.persistence")
 class DeviceLoginState:
     """The cache and record of one DEVICE identity, loaded from and saved to ``store``."""
 
-    def __init__(
-        self, store: TokenStore, identity: Mapping[str, str], *, interactive: bool = True
-    ) -> None:
+    def __init__(self, store: TokenStore, identity: str, *, interactive: bool = True) -> None:
         self.interactive = interactive
-        self.item = "device:" + fingerprint(identity)
+        self.item = device_item(identity)
         self.store = store
         self.cache = msal.SerializableTokenCache()
         self.record: AuthenticationRecord | None = None
@@ -53,8 +48,8 @@ class DeviceLoginState:
         """A token from ``credential`` (a DeviceCodeCredential built with this state's cache and
         record); the first time, the user signs in and the record is kept."""
         with self._lock:
-            scopes = key[0]
-            options = options_of(key)
+            scopes = key.scopes
+            options = key.options()
             try:
                 if self.record is None:
                     if not self.interactive:
@@ -62,9 +57,12 @@ class DeviceLoginState:
                     self.record = credential.authenticate(scopes=list(scopes), **options)
                 token = credential.get_token_info(*scopes, options=options or None)
             except AuthenticationRequiredError as error:
-                raise ClientAuthenticationError(
-                    "The saved device login can no longer get a token silently (its refresh "
-                    "token expired or was revoked, or it was removed): run `azlogin login` again."
+                raise AuthenticationRequiredError(
+                    list(scopes),
+                    message="The saved device login can no longer get a token silently (its "
+                    "refresh token expired or was revoked, or it was removed): run `azlogin "
+                    "login` again.",
+                    claims=error.claims,
                 ) from error
             self._save()
             return token

@@ -1,0 +1,1 @@
+"""Building: from a plan to a working credential (flavors, builders, assembly, pickling)."""

@@ -1,0 +1,147 @@
+"""get_credential and get_async_credential: resolve a plan, then build from it.
+
+:func:`assemble` turns a resolved plan into a working credential for a flavor: the
+azure-identity credential (its builder from :data:`~azlogin._build.builders.BUILDERS`), the
+DEVICE login's MSAL cache when the row keeps one, the cross-process single flight when the
+store is shared, and the engine. It decides nothing: the plan did.
+
+A credential crosses a process boundary (pickle, cloudpickle: Dask, Ray, multiprocessing)
+as its recipe only: the login type, the non-secret settings, the extra trusted suffixes and
+the plain options. :func:`rebuild` builds it again in the receiving process, reading
+secrets from that process's environment (or its saved login), and it shares tokens through
+that machine's token store. A secret that is missing there is a ConfigurationError naming
+the variable. ``pickle_secrets=True`` (an explicit, documented opt-in) puts the secrets in
+the recipe too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, cast
+
+from .._config.login_types import Persists
+from .._config.plan import Plan, Recipe
+from .._engine.credential import AsyncCredential, Credential
+from .._engine.keys import TokenKey
+from ..persistence._device import DeviceLoginState
+from .builders import BUILDERS, BuildContext
+from .flavor import ASYNC, SYNC, Flavor
+from .resolve import resolve
+
+__all__ = [
+    "assemble",
+    "async_credential_for",
+    "credential_for",
+    "get_async_credential",
+    "get_credential",
+    "rebuild",
+]
+
+_LOGGER = logging.getLogger("azlogin")
+
+
+def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Credential:
+    """Build the credential AzCopy would use for ``env`` (default ``os.environ``).
+
+    ``AZCOPY_AUTO_LOGIN_TYPE`` picks the login type; the variables of that type (see
+    ``azlogin env`` or the docs) configure it. Each override keyword beats its variable:
+    ``login_type``, ``tenant_id``, ``aad_endpoint``, ``identity_client_id``,
+    ``identity_object_id``, ``identity_resource_id``, ``application_id``, ``client_secret``,
+    ``certificate_path``, ``certificate_password``, ``federated_token_file`` and
+    ``trusted_microsoft_suffixes``. The library's own keywords:
+
+    - ``prompt_callback(verification_uri, user_code, expires_on)``: shows the device code
+      (default: a line on stderr);
+    - ``connection_verify``: a CA bundle path, or ``False`` (never in production);
+    - ``transport``: an azure-core ``HttpTransport`` for the credential's own requests;
+    - ``process_timeout``: seconds to wait for ``az`` or ``pwsh`` (AZCLI, PSCRED);
+    - ``token_timeout``: seconds a caller waits for a token before ClientAuthenticationError
+      (default 120; 900 for DEVICE; None waits forever);
+    - ``clock``: the time source of the token cache (tests pass a fake one);
+    - ``pickle_secrets``: put the secrets in the credential's pickle too (default False: a
+      pickled credential carries no secret and rebuilds itself from the receiving process's
+      environment);
+    - ``token_store``: where tokens are shared between this user's processes: a
+      :class:`azlogin.persistence.TokenStore`, ``"default"`` (encrypted files, see
+      :func:`azlogin.persistence.default_store`), ``"memory"`` or ``"none"``; default
+      ``$AZLOGIN_TOKEN_STORE`` or ``"default"`` (which falls back to this process only, with
+      a log line, when no encryption key can be had).
+
+    Raises :class:`NotLoggedInError` when no login type is set and no login was saved,
+    :class:`ConfigurationError` for a missing or malformed setting (naming the variable),
+    and ``TypeError`` for an unknown keyword. No network I/O happens here.
+    """
+    return credential_for(resolve(env, keywords))
+
+
+def get_async_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> AsyncCredential:
+    """The asyncio twin of :func:`get_credential`: same settings, keywords and errors.
+
+    Builds azure-identity's ``aio`` credentials (they need ``aiohttp``: ``pip install
+    "azlogin[aio]"``); DEVICE, which has none, runs the sync credential in a worker thread.
+    ``transport=`` takes an azure-core ``AsyncHttpTransport``.
+    """
+    return async_credential_for(resolve(env, keywords, asynchronous=True))
+
+
+def credential_for(plan: Plan) -> Credential:
+    """The sync credential of a resolved plan."""
+    return cast(Credential, assemble(plan, SYNC))
+
+
+def async_credential_for(plan: Plan) -> AsyncCredential:
+    """The asyncio credential of a resolved plan."""
+    return cast(AsyncCredential, assemble(plan, ASYNC))
+
+
+def assemble(plan: Plan, flavor: Flavor) -> Credential | AsyncCredential:
+    """The credential of a resolved plan, in ``flavor``."""
+    row = plan.login_type
+    native = row.native_async or not flavor.asynchronous
+    if not native:  # built as the sync credential, run in a worker thread
+        plan_to_build = replace(plan, options=replace(plan.options, transport=None))
+    else:
+        plan_to_build = plan
+    shared = plan.shared_store
+    device = None
+    if shared is not None and row.persists is Persists.TOKENS_AND_MSAL_CACHE:
+        # A saved login never prompts: when its refresh token stops working, it says so.
+        device = DeviceLoginState(shared, plan.fingerprint, interactive=plan.saved_login is None)
+    context = BuildContext((flavor if native else SYNC).identity(), device)
+    inner = BUILDERS[row.name](plan_to_build, context)
+    fetch = _fetch(inner, device)
+    if not native:
+        fetch, inner = flavor.from_sync_fetch(fetch), flavor.from_sync_credential(inner)
+    if shared is not None:
+        fetch = flavor.persistent_fetch(
+            fetch, shared, plan.fingerprint, plan.lock_directory, plan.policy, plan.clock
+        )
+    engine = flavor.engine(fetch, name=f"{row.name} login", policy=plan.policy, clock=plan.clock)
+    credential = flavor.credential(inner, engine, plan, (rebuild, (plan.recipe,)))  # type: ignore[arg-type]
+    _LOGGER.info("azlogin: %r", credential)
+    return credential
+
+
+def _fetch(inner: Any, device: DeviceLoginState | None) -> Any:
+    """How the engine gets a token from the azure-identity credential: an AccessTokenInfo,
+    or an awaitable of one from an asyncio credential."""
+    if device is not None:
+        return lambda key: device.fetch(inner, key)
+
+    def fetch(key: TokenKey) -> Any:
+        return inner.get_token_info(*key.scopes, options=key.options())
+
+    return fetch
+
+
+def rebuild(recipe: Recipe) -> Credential | AsyncCredential:
+    """The unpickled credential: built again, in this process, from the recipe."""
+    keywords: dict[str, Any] = {**recipe.overrides, **recipe.options}
+    if recipe.login_type is not None:
+        keywords["login_type"] = recipe.login_type
+    if recipe.trusted_microsoft_suffixes:
+        keywords["trusted_microsoft_suffixes"] = list(recipe.trusted_microsoft_suffixes)
+    flavor = ASYNC if recipe.asynchronous else SYNC
+    return assemble(resolve(None, keywords, asynchronous=recipe.asynchronous), flavor)

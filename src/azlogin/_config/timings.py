@@ -1,0 +1,24 @@
+"""The token engine's timings, with the reason for each default. Pure data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["RefreshPolicy"]
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """The engine's timings, in seconds."""
+
+    advisory_margin: float = 300.0
+    """Refresh this long before expiry (unless the token's ``refresh_on`` is earlier): five
+    minutes, azure-identity's own default, leaves room for a few failed attempts."""
+    mandatory_margin: float = 30.0
+    """Stop serving a token this long before it expires: a request needs time to use it."""
+    min_refresh_interval: float = 30.0
+    """After a fetch, wait at least this long before refreshing a stale token again."""
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    timeout: float | None = 120.0
+    """How long a caller waits for a fetch before ClientAuthenticationError; None: forever."""

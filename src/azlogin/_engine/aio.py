@@ -1,0 +1,77 @@
+"""The asyncio twin of :mod:`.sync`: the same decisions and bookkeeping (:mod:`.core`), one
+task in flight per key, shielded so that a cancelled caller never cancels the fetch."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .core import EngineCore
+from .keys import TokenKey
+from .policy import Action, Entry, as_auth_error
+
+__all__ = ["AsyncTokenCache"]
+
+AsyncFetch = Callable[[TokenKey], Awaitable[Any]]
+
+
+class AsyncTokenCache(EngineCore):
+    """Caches the tokens ``await fetch(key)`` returns; one fetch per key at a time.
+
+    Use it from one event loop, as azure-identity's async credentials require.
+    """
+
+    def __init__(self, fetch: AsyncFetch, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._fetch = fetch
+        self._flights: dict[TokenKey, tuple[asyncio.Task[None], float]] = {}
+
+    async def get(self, key: TokenKey) -> Entry:
+        """The entry for ``key``: cached, or fetched (ClientAuthenticationError on failure)."""
+        entry = self.cached(key)
+        return entry if entry is not None else await self._slow_path(key)
+
+    async def close(self) -> None:
+        """Wait for fetches in flight (they own the credential's session) to finish."""
+        tasks = [task for task, _ in self._flights.values()]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _slow_path(self, key: TokenKey) -> Entry:
+        flight = self._flights.get(key)
+        action, entry = self._decide(key, flight[1] if flight is not None else None)
+        if entry is not None and action in (Action.SERVE, Action.SERVE_AND_REFRESH):
+            if action is Action.SERVE_AND_REFRESH:
+                self._start(key)
+            return entry
+        if action is Action.START_AND_WAIT or flight is None:
+            flight = self._start(key)
+        try:
+            await asyncio.wait_for(asyncio.shield(flight[0]), self._policy.timeout)
+        except asyncio.TimeoutError:
+            raise self._timed_out() from None
+        except Exception as error:  # noqa: BLE001 - the fetch's failure, as azure-core's error
+            raise as_auth_error(error, self._name)  # noqa: B904 - the cause is kept inside
+        return self._result(key)
+
+    def _start(self, key: TokenKey) -> tuple[asyncio.Task[None], float]:
+        task = asyncio.ensure_future(self._run(key))
+        flight = (task, self._clock())
+        self._flights[key] = flight
+        task.add_done_callback(lambda done: self._finished(key, done))
+        return flight
+
+    def _finished(self, key: TokenKey, task: asyncio.Task[None]) -> None:
+        flight = self._flights.get(key)
+        if flight is not None and flight[0] is task:
+            del self._flights[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here, so an unawaited failure is never "never retrieved"
+
+    async def _run(self, key: TokenKey) -> None:
+        try:
+            self._succeeded(key, await self._fetch(key))
+        except Exception as error:
+            self._failed(key, error)
+            raise

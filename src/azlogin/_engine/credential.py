@@ -1,0 +1,156 @@
+"""The credentials get_credential and get_async_credential return: thin shells over the
+engine (:mod:`.sync`, :mod:`.aio`) that carry their plan."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable
+
+from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
+
+from .._config.trust import TrustedSuffixes
+from .aio import AsyncTokenCache
+from .keys import DEFAULT_SCOPES, TokenKey
+from .sync import TokenCache
+
+if TYPE_CHECKING:
+    from .._config.plan import Plan
+
+__all__ = ["AsyncCredential", "Credential"]
+
+Reducer = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+class _Planned:
+    """What both credentials share: the plan they were built from, reprs, pickling."""
+
+    def __init__(self, plan: Plan, reducer: Reducer) -> None:
+        self._plan = plan
+        self._reducer = reducer
+
+    @property
+    def login_type(self) -> str:
+        """The AzCopy login type: DEVICE, MSI, SPN, AZCLI, PSCRED or WORKLOAD."""
+        return self._plan.login_type.name
+
+    @property
+    def details(self) -> Mapping[str, str]:
+        """The non-secret settings the credential was built from (tenant, ids, endpoint)."""
+        return self._plan.settings.public()
+
+    @property
+    def trusted_suffixes(self) -> TrustedSuffixes:
+        """The hosts this credential's tokens may be sent to (see :class:`TrustedSuffixes`)."""
+        return self._plan.trusted
+
+    @property
+    def recipe(self) -> Any:
+        """How to build this credential again in another process (see ``Recipe``)."""
+        return self._plan.recipe
+
+    def __repr__(self) -> str:
+        shown = "".join(f", {key}={value!r}" for key, value in self.details.items())
+        return f"azlogin.{type(self).__name__}(login_type={self.login_type!r}{shown})"
+
+    def __reduce__(self) -> Reducer:
+        # Never the azure-identity credential (it pickles with its secret inside): the
+        # recipe, which the receiving process builds again with its own secrets.
+        return self._reducer
+
+
+class Credential(_Planned):
+    """An azure-core ``TokenCredential`` and ``SupportsTokenInfo`` for one AzCopy login type.
+
+    Built by :func:`azlogin.get_credential`; pass it wherever an Azure SDK client takes a
+    ``credential``. With no scope, ``get_token()`` asks for Azure Storage's scope. Tokens are
+    cached per (scopes, claims, tenant, CAE) and refreshed once for all threads (see
+    :mod:`azlogin._engine.policy`). Its ``repr`` shows the login type and the non-secret
+    settings.
+    """
+
+    def __init__(self, inner: Any, engine: TokenCache, plan: Plan, reducer: Reducer) -> None:
+        super().__init__(plan, reducer)
+        self._inner = inner
+        self._engine = engine
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        """An access token for ``scopes`` (default: Azure Storage's), from the cache while
+        it is fresh. Raises azure-core's ``ClientAuthenticationError`` when none can be had."""
+        key = TokenKey(scopes or DEFAULT_SCOPES, claims, tenant_id, enable_cae)
+        return self._engine.get(key).access_token
+
+    def get_token_info(
+        self, *scopes: str, options: TokenRequestOptions | None = None
+    ) -> AccessTokenInfo:
+        """The ``SupportsTokenInfo`` form of :meth:`get_token` (azure-core 1.31+)."""
+        return self._engine.get(TokenKey.of(scopes, options)).token
+
+    def close(self) -> None:
+        """Close the underlying credential's transport session."""
+        self._inner.close()
+
+    def __enter__(self) -> Credential:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncCredential(_Planned):
+    """The asyncio twin of :class:`Credential`: ``AsyncTokenCredential`` and
+    ``AsyncSupportsTokenInfo``, built by :func:`azlogin.get_async_credential`."""
+
+    def __init__(self, inner: Any, engine: AsyncTokenCache, plan: Plan, reducer: Reducer) -> None:
+        super().__init__(plan, reducer)
+        self._inner = inner
+        self._engine = engine
+
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        """An access token for ``scopes`` (default: Azure Storage's); see
+        :meth:`Credential.get_token`."""
+        key = TokenKey(scopes or DEFAULT_SCOPES, claims, tenant_id, enable_cae)
+        return (await self._engine.get(key)).access_token
+
+    async def get_token_info(
+        self, *scopes: str, options: TokenRequestOptions | None = None
+    ) -> AccessTokenInfo:
+        """The ``AsyncSupportsTokenInfo`` form of :meth:`get_token`."""
+        return (await self._engine.get(TokenKey.of(scopes, options))).token
+
+    async def close(self) -> None:
+        """Wait for fetches in flight, then close the underlying credential's session."""
+        await self._engine.close()
+        await self._inner.close()
+
+    async def __aenter__(self) -> AsyncCredential:
+        await self._inner.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        await self.close()
