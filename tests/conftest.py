@@ -1,4 +1,6 @@
-"""Shared fixtures: one loopback Entra ID emulator per test session, reset for every test."""
+"""Shared fixtures: one loopback Entra ID emulator per test session, reset for every test.
+
+Every test also gets exactly one tier marker (see pyproject.toml), assigned below."""
 
 from __future__ import annotations
 
@@ -12,6 +14,42 @@ import pytest
 from azlogin.testing import EntraEmulator
 from azlogin.testing.azurite import Azurite
 from tests.support import SECRET
+
+# Tiers, highest first: a test gets the first whose fixtures it uses (or whose module it is in).
+INTEGRATION_FIXTURES = {"azurite", "_bus"}  # Azurite; the Secret Service (tests/secret_service.py)
+FUNCTIONAL_FIXTURES = {"_session_emulator"}  # the Entra ID emulator, behind every fixture using it
+# Modules whose tests start servers or processes without those fixtures.
+MODULE_TIERS = {
+    "test_examples": "integration",  # demo.py starts the emulator and Azurite; a child pytest
+    "test_pipelines": "integration",  # Dask
+    "test_real_azure_cli": "integration",  # the real Azure CLI
+    "test_secret_service": "integration",  # dbus-daemon and gnome-keyring-daemon
+    "test_docs": "functional",  # the CLI's --help, in subprocesses
+    "test_emulator": "functional",  # an EntraEmulator() of its own
+    "test_no_secret_leaks": "functional",  # python -m azlogin, in subprocesses
+    "test_persistence_processes": "functional",  # forked children
+}
+
+
+def _tier(item: pytest.Item) -> str:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    module_tier = MODULE_TIERS.get(item.path.stem, "unit")
+    if (
+        fixtures & INTEGRATION_FIXTURES
+        or item.get_closest_marker("azure_cli")
+        or module_tier == "integration"
+    ):
+        return "integration"
+    if fixtures & FUNCTIONAL_FIXTURES or module_tier == "functional":
+        return "functional"
+    return "unit"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(_tier(item))
+
 
 # Azurite is installed once into the real user's cache, whatever HOME the tests set.
 os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))

@@ -111,8 +111,9 @@ def test_loose_permissions_are_repaired_and_reported(
     assert again.load("k") == SECRET_VALUE
     assert _mode(path) == 0o600
     assert _mode(store.directory) == 0o700
-    assert "repaired to 0700" in caplog.text
-    assert "repaired to 0600" in caplog.text
+    assert "Token store directory" in caplog.text
+    assert "Token store item" in caplog.text
+    assert caplog.text.count("made private") == 2
 
 
 def test_a_directory_of_another_user_is_refused(

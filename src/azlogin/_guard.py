@@ -7,6 +7,7 @@ policies above it decided.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from types import TracebackType
@@ -35,28 +36,37 @@ def check_request(url: str, headers: Mapping[str, str], trusted: TrustedSuffixes
         trusted.check(url)
 
 
-class GuardedTransport(HttpTransport[Any, Any]):
+class _Guard:
+    """What both guards share: the inner transport (azure-core's default for the flavor when
+    none is given, built with ``transport_kwargs``) and the trust list."""
+
+    _default_inner = ""
+
+    def __init__(
+        self,
+        inner: Any = None,
+        *,
+        trusted_suffixes: TrustedSuffixes | None = None,
+        **transport_kwargs: Any,
+    ) -> None:
+        if inner is None:
+            module = importlib.import_module("azure.core.pipeline.transport")
+            inner = getattr(module, self._default_inner)(**transport_kwargs)
+        elif transport_kwargs:
+            raise TypeError("pass transport keywords to the inner transport, not both")
+        self.inner = inner
+        self.trusted_suffixes = trusted_suffixes or TrustedSuffixes()
+
+
+class GuardedTransport(_Guard, HttpTransport[Any, Any]):
     """Wraps any azure-core ``HttpTransport``; see the module docstring.
 
     ``inner`` defaults to azure-core's ``RequestsTransport``; ``trusted_suffixes`` to AzCopy's
     defaults. Requests without a bearer token pass untouched.
     """
 
-    def __init__(
-        self,
-        inner: HttpTransport[Any, Any] | None = None,
-        *,
-        trusted_suffixes: TrustedSuffixes | None = None,
-        **transport_kwargs: Any,
-    ) -> None:
-        if inner is None:
-            from azure.core.pipeline.transport import RequestsTransport
-
-            inner = RequestsTransport(**transport_kwargs)
-        elif transport_kwargs:
-            raise TypeError("pass transport keywords to the inner transport, not both")
-        self.inner = inner
-        self.trusted_suffixes = trusted_suffixes or TrustedSuffixes()
+    _default_inner = "RequestsTransport"
+    inner: HttpTransport[Any, Any]
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         check_request(request.url, request.headers, self.trusted_suffixes)
@@ -87,24 +97,11 @@ class GuardedTransport(HttpTransport[Any, Any]):
         return f"GuardedTransport({self.inner!r}, {self.trusted_suffixes!r})"
 
 
-class AsyncGuardedTransport(AsyncHttpTransport[Any, Any]):
+class AsyncGuardedTransport(_Guard, AsyncHttpTransport[Any, Any]):
     """The asyncio twin of :class:`GuardedTransport`; ``inner`` defaults to ``AioHttpTransport``."""
 
-    def __init__(
-        self,
-        inner: AsyncHttpTransport[Any, Any] | None = None,
-        *,
-        trusted_suffixes: TrustedSuffixes | None = None,
-        **transport_kwargs: Any,
-    ) -> None:
-        if inner is None:
-            from azure.core.pipeline.transport import AioHttpTransport
-
-            inner = AioHttpTransport(**transport_kwargs)
-        elif transport_kwargs:
-            raise TypeError("pass transport keywords to the inner transport, not both")
-        self.inner = inner
-        self.trusted_suffixes = trusted_suffixes or TrustedSuffixes()
+    _default_inner = "AioHttpTransport"
+    inner: AsyncHttpTransport[Any, Any]
 
     async def send(self, request: Any, **kwargs: Any) -> Any:
         check_request(request.url, request.headers, self.trusted_suffixes)

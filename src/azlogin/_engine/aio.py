@@ -9,7 +9,7 @@ from typing import Any
 
 from .core import EngineCore
 from .keys import TokenKey
-from .policy import Action, Entry, as_auth_error
+from .policy import Entry, as_auth_error
 
 __all__ = ["AsyncTokenCache"]
 
@@ -40,13 +40,12 @@ class AsyncTokenCache(EngineCore):
 
     async def _slow_path(self, key: TokenKey) -> Entry:
         flight = self._flights.get(key)
-        action, entry = self._decide(key, flight[1] if flight is not None else None)
-        if entry is not None and action in (Action.SERVE, Action.SERVE_AND_REFRESH):
-            if action is Action.SERVE_AND_REFRESH:
-                self._start(key)
-            return entry
-        if action is Action.START_AND_WAIT or flight is None:
+        entry, start = self._dispatch(key, flight[1] if flight is not None else None)
+        if start:
             flight = self._start(key)
+        if entry is not None:
+            return entry
+        assert flight is not None  # no flight in the air means _dispatch said start one
         try:
             await asyncio.wait_for(asyncio.shield(flight[0]), self._policy.timeout)
         except asyncio.TimeoutError:

@@ -56,14 +56,18 @@ class EngineCore:
             return entry
         return None
 
-    def _decide(self, key: TokenKey, flight_started: float | None) -> tuple[Action, Entry | None]:
-        """The slow path's decision (under the caller's lock); raises while backing off."""
+    def _dispatch(self, key: TokenKey, flight_started: float | None) -> tuple[Entry | None, bool]:
+        """The slow path's dispatch, for both twins (under the sync twin's lock): the entry to
+        serve now (None: wait for a fetch), and whether to start a fetch. Raises the last
+        error while backing off."""
         entry = self._entries.get(key)
         failure = self._failures.get(key)
         action = next_action(entry, failure, self._clock(), flight_started, self._policy.timeout)
         if action is Action.RAISE and failure is not None:
             raise as_auth_error(failure.last_error, self._name)
-        return action, entry
+        if entry is not None and action in (Action.SERVE, Action.SERVE_AND_REFRESH):
+            return entry, action is Action.SERVE_AND_REFRESH
+        return None, action is Action.START_AND_WAIT or flight_started is None
 
     def _succeeded(self, key: TokenKey, fetched: Any) -> Entry:
         """Record a fetched token (ClientAuthenticationError if it cannot be used)."""

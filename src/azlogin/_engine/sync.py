@@ -9,7 +9,7 @@ from typing import Any
 
 from .core import EngineCore
 from .keys import TokenKey
-from .policy import Action, Entry, as_auth_error
+from .policy import Entry, as_auth_error
 
 __all__ = ["TokenCache"]
 
@@ -44,13 +44,12 @@ class TokenCache(EngineCore):
     def _slow_path(self, key: TokenKey) -> Entry:
         with self._lock:
             flight = self._flights.get(key)
-            action, entry = self._decide(key, flight.started if flight is not None else None)
-            if entry is not None and action in (Action.SERVE, Action.SERVE_AND_REFRESH):
-                if action is Action.SERVE_AND_REFRESH:
-                    self._start(key)
-                return entry
-            if action is Action.START_AND_WAIT or flight is None:
+            entry, start = self._dispatch(key, flight.started if flight is not None else None)
+            if start:
                 flight = self._start(key)
+            if entry is not None:
+                return entry
+        assert flight is not None  # no flight in the air means _dispatch said start one
         return self._wait(key, flight)
 
     def _start(self, key: TokenKey) -> _Flight:

@@ -7,6 +7,7 @@ import logging
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .._errors import TokenStoreError
@@ -40,13 +41,7 @@ def private_directory(path: str | os.PathLike[str]) -> Path:
             f"Token store directory {str(directory)!r} belongs to another user (uid "
             f"{info.st_uid}); refusing to use it. Choose one of your own with AZLOGIN_STORE_DIR."
         )
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        _LOGGER.warning(
-            "Token store directory %s was accessible to other users (mode %o); repaired to 0700.",
-            directory,
-            stat.S_IMODE(info.st_mode),
-        )
-        os.chmod(directory, 0o700)
+    _repair("directory", directory, info.st_mode, lambda: os.chmod(directory, 0o700))
     if not os.access(directory, os.W_OK | os.X_OK):
         raise TokenStoreError(
             f"Token store directory {str(directory)!r} is not writable; fix its permissions or "
@@ -55,19 +50,25 @@ def private_directory(path: str | os.PathLike[str]) -> Path:
     return directory
 
 
+def _repair(what: str, path: Path, mode: int, make_private: Callable[[], None]) -> None:
+    """Take group and other permission bits off a store path, with a warning that says so."""
+    if stat.S_IMODE(mode) & 0o077:
+        _LOGGER.warning(
+            "Token store %s %s was accessible to other users (mode %o); made private.",
+            what,
+            path,
+            stat.S_IMODE(mode),
+        )
+        make_private()
+
+
 def check_private_file(path: Path, descriptor: int) -> bool:
     """Whether an open item file is ours; a file other users could read is repaired to 0600."""
     info = os.fstat(descriptor)
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         _LOGGER.warning("Ignoring token store item %s: it belongs to another user.", path)
         return False
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        _LOGGER.warning(
-            "Token store item %s was accessible to other users (mode %o); repaired to 0600.",
-            path,
-            stat.S_IMODE(info.st_mode),
-        )
-        os.fchmod(descriptor, 0o600)
+    _repair("item", path, info.st_mode, lambda: os.fchmod(descriptor, 0o600))
     return True
 
 

@@ -1,16 +1,27 @@
 """Azure Storage clients signed in the AzCopy way, behind the trusted-host guard.
 
-Each helper takes an account or resource URL, checks it against the trusted suffixes before
-any network I/O, builds the credential from ``env`` and the override keywords (unless
-``credential=`` is given), and wires a :class:`~azlogin.GuardedTransport` around the client's
-transport. Every other keyword goes to the Azure SDK client unchanged. Needs the ``storage``
-extra: ``pip install "azlogin[storage]"``. The asyncio twins are in :mod:`azlogin.storage.aio`.
+Each helper takes an account or resource URL, checks it against the trust list before any
+network I/O (the plan's, so a saved login's extra suffixes count, or the ``credential=``'s
+own), builds the credential from ``env`` and the override keywords (unless ``credential=``
+is given; a national cloud's host gets its cloud's authority), and wires a
+:class:`~azlogin.GuardedTransport` around the client's transport. Every other keyword goes to
+the Azure SDK client unchanged. Needs the ``storage`` extra: ``pip install
+"azlogin[storage]"``. The asyncio twins are in :mod:`azlogin.storage.aio`.
+
+============================  ==========================================================
+helper                        client, URL
+============================  ==========================================================
+``blob_service_client``       ``BlobServiceClient``, ``https://<account>.blob.core.windows.net``
+``container_client``          ``ContainerClient``, ``.../<container>``
+``blob_client``               ``BlobClient``, ``.../<container>/<blob>``
+``datalake_service_client``   ``DataLakeServiceClient``, ``https://<account>.dfs.core.windows.net``
+``share_service_client``      ``ShareServiceClient``, ``https://<account>.file.core.windows.net``
+============================  ==========================================================
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._build.flavor import SYNC
 from ._clients import (
@@ -19,7 +30,8 @@ from ._clients import (
     CONTAINER,
     DATALAKE_SERVICE,
     SHARE_SERVICE,
-    build_client,
+    ClientHelper,
+    client_helper,
 )
 
 if TYPE_CHECKING:
@@ -35,54 +47,10 @@ __all__ = [
     "share_service_client",
 ]
 
-Env = Mapping[str, str]
-
-
-def blob_service_client(
-    account_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> BlobServiceClient:
-    """A ``BlobServiceClient`` for ``https://<account>.blob.core.windows.net``."""
-    client: BlobServiceClient = build_client(
-        BLOB_SERVICE, account_url, env, credential, kwargs, SYNC
-    )
-    return client
-
-
-def container_client(
-    container_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> ContainerClient:
-    """A ``ContainerClient`` for ``https://<account>.blob.core.windows.net/<container>``."""
-    client: ContainerClient = build_client(CONTAINER, container_url, env, credential, kwargs, SYNC)
-    return client
-
-
-def blob_client(
-    blob_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> BlobClient:
-    """A ``BlobClient`` for ``https://<account>.blob.core.windows.net/<container>/<blob>``."""
-    client: BlobClient = build_client(BLOB, blob_url, env, credential, kwargs, SYNC)
-    return client
-
-
-def datalake_service_client(
-    account_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> DataLakeServiceClient:
-    """A ``DataLakeServiceClient`` for ``https://<account>.dfs.core.windows.net``."""
-    client: DataLakeServiceClient = build_client(
-        DATALAKE_SERVICE, account_url, env, credential, kwargs, SYNC
-    )
-    return client
-
-
-def share_service_client(
-    account_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> ShareServiceClient:
-    """A ``ShareServiceClient`` for ``https://<account>.file.core.windows.net``.
-
-    Azure Files needs ``token_intent`` with a token credential; like AzCopy, the default is
-    ``"backup"``.
-    """
-    client: ShareServiceClient = build_client(
-        SHARE_SERVICE, account_url, env, credential, kwargs, SYNC
-    )
-    return client
+blob_service_client: ClientHelper[BlobServiceClient] = client_helper(BLOB_SERVICE, SYNC, __name__)
+container_client: ClientHelper[ContainerClient] = client_helper(CONTAINER, SYNC, __name__)
+blob_client: ClientHelper[BlobClient] = client_helper(BLOB, SYNC, __name__)
+datalake_service_client: ClientHelper[DataLakeServiceClient]
+datalake_service_client = client_helper(DATALAKE_SERVICE, SYNC, __name__)
+share_service_client: ClientHelper[ShareServiceClient]
+share_service_client = client_helper(SHARE_SERVICE, SYNC, __name__)

@@ -5,80 +5,22 @@ clients with an asyncio credential (:func:`azlogin.get_async_credential`) and th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._build.flavor import ASYNC
-from ._clients import (
-    BLOB,
-    BLOB_SERVICE,
-    CONTAINER,
-    DATALAKE_SERVICE,
-    SHARE_SERVICE,
-    build_client,
-)
+from ._clients import CLIENT_KINDS, ClientHelper, client_helper
 
 if TYPE_CHECKING:
     from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
     from azure.storage.filedatalake.aio import DataLakeServiceClient
     from azure.storage.fileshare.aio import ShareServiceClient
 
-__all__ = [
-    "blob_client",
-    "blob_service_client",
-    "container_client",
-    "datalake_service_client",
-    "share_service_client",
-]
+__all__ = [kind.helper for kind in CLIENT_KINDS]  # as azlogin.storage
 
-Env = Mapping[str, str]
-
-
-def blob_service_client(
-    account_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> BlobServiceClient:
-    """A ``BlobServiceClient`` for ``https://<account>.blob.core.windows.net``."""
-    client: BlobServiceClient = build_client(
-        BLOB_SERVICE, account_url, env, credential, kwargs, ASYNC
-    )
-    return client
-
-
-def container_client(
-    container_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> ContainerClient:
-    """A ``ContainerClient`` for ``https://<account>.blob.core.windows.net/<container>``."""
-    client: ContainerClient = build_client(CONTAINER, container_url, env, credential, kwargs, ASYNC)
-    return client
-
-
-def blob_client(
-    blob_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> BlobClient:
-    """A ``BlobClient`` for ``https://<account>.blob.core.windows.net/<container>/<blob>``."""
-    client: BlobClient = build_client(BLOB, blob_url, env, credential, kwargs, ASYNC)
-    return client
-
-
-def datalake_service_client(
-    account_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> DataLakeServiceClient:
-    """A ``DataLakeServiceClient`` for ``https://<account>.dfs.core.windows.net``."""
-    client: DataLakeServiceClient = build_client(
-        DATALAKE_SERVICE, account_url, env, credential, kwargs, ASYNC
-    )
-    return client
-
-
-def share_service_client(
-    account_url: str, *, env: Env | None = None, credential: Any = None, **kwargs: Any
-) -> ShareServiceClient:
-    """A ``ShareServiceClient`` for ``https://<account>.file.core.windows.net``.
-
-    Azure Files needs ``token_intent`` with a token credential; like AzCopy, the default is
-    ``"backup"``.
-    """
-    client: ShareServiceClient = build_client(
-        SHARE_SERVICE, account_url, env, credential, kwargs, ASYNC
-    )
-    return client
+blob_service_client: ClientHelper[BlobServiceClient]
+container_client: ClientHelper[ContainerClient]
+blob_client: ClientHelper[BlobClient]
+datalake_service_client: ClientHelper[DataLakeServiceClient]
+share_service_client: ClientHelper[ShareServiceClient]
+for _kind in CLIENT_KINDS:
+    globals()[_kind.helper] = client_helper(_kind, ASYNC, __name__)

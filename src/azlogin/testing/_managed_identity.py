@@ -51,11 +51,7 @@ IdentityMinter = Callable[[str, Identity], tuple[str, int]]
 
 
 def imds_reply(
-    request: Request,
-    *,
-    identities: Sequence[Identity],
-    mint: IdentityMinter,
-    token_lifetime: int,
+    request: Request, identities: Sequence[Identity], mint: IdentityMinter, token_lifetime: int
 ) -> Reply:
     """Answer an IMDS token request (``GET /metadata/identity/oauth2/token``)."""
     if request.header("Metadata").lower() != "true":
@@ -83,11 +79,7 @@ def imds_reply(
 
 
 def app_service_reply(
-    request: Request,
-    *,
-    identities: Sequence[Identity],
-    mint: IdentityMinter,
-    identity_header: str,
+    request: Request, identities: Sequence[Identity], mint: IdentityMinter, identity_header: str
 ) -> Reply:
     """Answer an App Service token request (``GET /msi/token``)."""
     given = request.header("X-IDENTITY-HEADER").encode("utf-8")

@@ -549,20 +549,12 @@ class EntraEmulator:
     # ------------------------------------------------------------------ managed identity routes
 
     def _imds(self, request: Request) -> Reply:
-        return imds_reply(
-            request,
-            identities=self._identities,
-            mint=self._identity_token,
-            token_lifetime=self.token_lifetime,
-        )
+        lifetime = self.token_lifetime
+        return imds_reply(request, self._identities, self._identity_token, lifetime)
 
     def _app_service(self, request: Request) -> Reply:
-        return app_service_reply(
-            request,
-            identities=self._identities,
-            mint=self._identity_token,
-            identity_header=self.identity_header,
-        )
+        header = self.identity_header
+        return app_service_reply(request, self._identities, self._identity_token, header)
 
     def _identity_token(self, resource: str, identity: Identity) -> tuple[str, int]:
         return self.mint_token(

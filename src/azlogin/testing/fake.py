@@ -5,25 +5,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
-from .._engine.keys import STORAGE_SCOPE
+from .._engine.keys import DEFAULT_SCOPES, TokenKey
 
 __all__ = ["FakeCredential", "TokenRequest"]
 
 
-@dataclass(frozen=True)
-class TokenRequest:
-    """One call the code under test made: the scopes and the options it passed."""
-
-    scopes: tuple[str, ...]
-    claims: str | None = None
-    tenant_id: str | None = None
-    enable_cae: bool = False
+TokenRequest = TokenKey
+"""One call the code under test made: the scopes and the options it passed (``scopes``,
+``claims``, ``tenant_id``, ``enable_cae``); no scope is recorded as Azure Storage's."""
 
 
 class FakeCredential:
@@ -68,23 +62,15 @@ class FakeCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        info = self._issue(TokenRequest(scopes or (STORAGE_SCOPE,), claims, tenant_id, enable_cae))
+        info = self._issue(TokenKey(scopes or DEFAULT_SCOPES, claims, tenant_id, enable_cae))
         return AccessToken(info.token, info.expires_on)
 
     def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
-        options = options or {}
-        return self._issue(
-            TokenRequest(
-                scopes or (STORAGE_SCOPE,),
-                options.get("claims"),
-                options.get("tenant_id"),
-                bool(options.get("enable_cae", False)),
-            )
-        )
+        return self._issue(TokenKey.of(scopes, options))
 
-    def _issue(self, request: TokenRequest) -> AccessTokenInfo:
+    def _issue(self, request: TokenKey) -> AccessTokenInfo:
         if not request.scopes or not all(request.scopes):
             raise ValueError("get_token requires at least one non-empty scope")
         with self._lock:
