@@ -28,6 +28,7 @@ MODULE_TIERS = {
     "test_emulator": "functional",  # an EntraEmulator() of its own
     "test_no_secret_leaks": "functional",  # python -m azlogin, in subprocesses
     "test_persistence_processes": "functional",  # forked children
+    "test_token_engine_end_to_end": "functional",  # EntraEmulator()s of its own (short_lived)
 }
 
 
