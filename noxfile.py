@@ -1,4 +1,4 @@
-"""Developer tasks: ``nox -s tests``, ``lint``, ``typecheck``, ``demo``."""
+"""Developer tasks: ``nox -s tests``, ``unit``, ``lint``, ``typecheck``, ``demo``."""
 
 from __future__ import annotations
 
@@ -54,26 +54,38 @@ def system_packages(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+def install_suite(session: nox.Session, *extra: str) -> None:
+    """The package with every extra, and what the test suite imports."""
+    session.install("-e", ".[testing,storage,aio,fsspec]", *TEST_DEPS, *extra)
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The whole pytest suite, end-to-end tests included."""
     system_packages(session)
-    session.install("-e", ".[testing,storage,aio,fsspec]", *TEST_DEPS)
+    install_suite(session)
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def unit(session: nox.Session) -> None:
+    """The unit tier only: no emulator, no servers, no subprocesses (seconds, not minutes)."""
+    install_suite(session)
+    session.run("pytest", "-m", "unit and not azure_cli", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def tests_oldest(session: nox.Session) -> None:
     """The suite against the lowest dependency versions pyproject.toml allows."""
     system_packages(session)
-    session.install("-e", ".[testing,storage,aio,fsspec]", *TEST_DEPS, *OLDEST)
+    install_suite(session, *OLDEST)
     session.run("pytest", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def azure_cli(session: nox.Session) -> None:
     """AZCLI against the real Azure CLI from PyPI, installed in a virtualenv of its own."""
-    session.install("-e", ".[testing,storage,aio,fsspec]", *TEST_DEPS)
+    install_suite(session)
     cli_venv = Path(session.create_tmp()).resolve() / "azure-cli"
     az = cli_venv / "bin" / "az"
     if not az.exists():

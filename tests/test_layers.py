@@ -85,9 +85,8 @@ GRAPH = {module: _imports(module, path) for module, path in MODULES.items()}
 def test_each_module_imports_only_its_layer_or_below(module: str) -> None:
     here = _layer(module)
     above = sorted(name for name in GRAPH[module] if _layer(name) > here)
-    assert not above, (
-        f"{module} ({LAYERS[here][0]}) imports from higher layers: "
-        + ", ".join(f"{name} ({LAYERS[_layer(name)][0]})" for name in above)
+    assert not above, f"{module} ({LAYERS[here][0]}) imports from higher layers: " + ", ".join(
+        f"{name} ({LAYERS[_layer(name)][0]})" for name in above
     )
 
 
