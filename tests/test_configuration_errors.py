@@ -255,6 +255,53 @@ def test_bad_input_names_the_setting_and_never_the_secret(
     assert SECRET not in repr(caught.value)
 
 
+# The error's fields, by case: (environment variable, override keyword).
+FIELDS: dict[str, tuple[str | None, str | None]] = {
+    "unknown login type": ("AZCOPY_AUTO_LOGIN_TYPE", "login_type"),
+    "unknown login type by keyword": ("AZCOPY_AUTO_LOGIN_TYPE", "login_type"),
+    "several distinct MSI ids": ("AZCOPY_MSI_RESOURCE_STRING", "identity_resource_id"),
+    "SPN without application id": ("AZCOPY_SPA_APPLICATION_ID", "application_id"),
+    "SPN without tenant": ("AZCOPY_TENANT_ID", "tenant_id"),
+    "SPN without secret or certificate": ("AZCOPY_SPA_CLIENT_SECRET", "client_secret"),
+    "missing certificate file": ("AZCOPY_SPA_CERT_PATH", "certificate_path"),
+    "unreadable certificate file": ("AZCOPY_SPA_CERT_PATH", "certificate_path"),
+    "wrong PEM key password": ("AZCOPY_SPA_CERT_PASSWORD", "certificate_password"),
+    "encrypted PEM key without password": ("AZCOPY_SPA_CERT_PASSWORD", "certificate_password"),
+    "wrong PKCS12 password": ("AZCOPY_SPA_CERT_PASSWORD", "certificate_password"),
+    "PEM without private key": ("AZCOPY_SPA_CERT_PATH", "certificate_path"),
+    "key of another certificate": ("AZCOPY_SPA_CERT_PATH", "certificate_path"),
+    "not a certificate at all": ("AZCOPY_SPA_CERT_PASSWORD", "certificate_password"),
+    "http endpoint": ("AZCOPY_ACTIVE_DIRECTORY_ENDPOINT", "aad_endpoint"),
+    "endpoint with a path": ("AZCOPY_ACTIVE_DIRECTORY_ENDPOINT", "aad_endpoint"),
+    "endpoint with a bad port": ("AZCOPY_ACTIVE_DIRECTORY_ENDPOINT", "aad_endpoint"),
+    "endpoint with user info": ("AZCOPY_ACTIVE_DIRECTORY_ENDPOINT", "aad_endpoint"),
+    "endpoint by keyword": ("AZCOPY_ACTIVE_DIRECTORY_ENDPOINT", "aad_endpoint"),
+    "malformed tenant": ("AZCOPY_TENANT_ID", "tenant_id"),
+    "WORKLOAD without token file variable": ("AZURE_FEDERATED_TOKEN_FILE", "federated_token_file"),
+    "WORKLOAD with a missing token file": ("AZURE_FEDERATED_TOKEN_FILE", "federated_token_file"),
+    "WORKLOAD without client id": ("AZURE_CLIENT_ID", "application_id"),
+    "bad trusted suffix": (None, "trusted_microsoft_suffixes"),
+    "lone star suffix": (None, "trusted_microsoft_suffixes"),
+}
+
+
+@pytest.mark.parametrize(
+    ("make_env", "keywords", "fields"),
+    [pytest.param(env, kw, FIELDS.get(name), id=name) for name, env, kw, _ in CASES],
+)
+def test_the_error_names_the_variable_and_keyword_in_fields(
+    make_env: Any,
+    keywords: dict[str, Any],
+    fields: tuple[str | None, str | None] | None,
+    certificates: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    assert fields is not None, "every case says which variable and keyword its error names"
+    with pytest.raises(ConfigurationError) as caught:
+        azlogin.get_credential(make_env(certificates, tmp_path), **keywords)
+    assert (caught.value.variable, caught.value.keyword) == fields
+
+
 def test_configuration_error_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="AZCOPY_AUTO_LOGIN_TYPE"):
         azlogin.get_credential({"AZCOPY_AUTO_LOGIN_TYPE": "nope"})

@@ -21,7 +21,7 @@ from .._config.login_types import LOGIN_TYPES
 from .._config.plan import Plan
 from .._config.settings import Settings
 from .._errors import ConfigurationError
-from .certificates import load_certificate
+from .certificates import Setting, load_certificate
 
 __all__ = ["AZCOPY_CLIENT_ID", "BUILDERS", "MSI_ID_SETTINGS", "BuildContext", "Builder"]
 
@@ -145,10 +145,11 @@ def build_spn(plan: Plan, context: BuildContext) -> Any:
         material = load_certificate(
             certificate_path,
             settings.get("certificate_password"),
-            path_label=settings.label("certificate_path"),
-            password_label=settings.variable("certificate_password").name,
-            path_where=settings.where("certificate_path"),
-            password_where=settings.where("certificate_password"),
+            file=Setting(settings.label("certificate_path"), settings.where("certificate_path")),
+            secret=Setting(
+                settings.variable("certificate_password").name,
+                settings.where("certificate_password"),
+            ),
         )
         return context.identity.CertificateCredential(
             tenant,

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from .._errors import ConfigurationError
 
-__all__ = ["CertificateMaterial", "load_certificate", "parse_certificate"]
+__all__ = ["CertificateMaterial", "Setting", "load_certificate", "parse_certificate"]
 
 
 @dataclass(frozen=True)
@@ -28,69 +28,63 @@ class CertificateMaterial:
     fmt: str  # "pem" or "pkcs12"
 
 
-def load_certificate(
-    path: str,
-    password: str | None,
-    *,
-    path_label: str,
-    password_label: str,
-    path_where: Mapping[str, str | None],
-    password_where: Mapping[str, str | None],
-) -> CertificateMaterial:
+@dataclass(frozen=True)
+class Setting:
+    """How errors name a setting: its label in messages, and the error's fields
+    (``variable`` and ``keyword``)."""
+
+    label: str
+    fields: Mapping[str, str | None] = field(default_factory=dict)
+
+    def error(self, message: str) -> ConfigurationError:
+        return ConfigurationError(message, **self.fields)
+
+
+def load_certificate(path: str, password: str | None, *, file: Setting, secret: Setting) -> (
+    CertificateMaterial
+):
     """Read and check the certificate at ``path`` (the thin I/O shell of this module).
-
-    ``path_where`` and ``password_where`` are the ``variable`` and ``keyword`` fields of the
-    errors about the file and about its password."""
-    try:
-        return _load(path, password, path_label=path_label, password_label=password_label)
-    except ConfigurationError as error:
-        fields = password_where if password_label in str(error) else path_where
-        raise ConfigurationError(str(error), **fields) from None
-
-
-def _load(
-    path: str, password: str | None, *, path_label: str, password_label: str
-) -> CertificateMaterial:
+    ``file`` and ``secret`` name the path's and the password's settings in errors."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        raise ConfigurationError(
-            f"{path_label} points to {path!r}, which does not exist; set it to the path of a "
+        raise file.error(
+            f"{file.label} points to {path!r}, which does not exist; set it to the path of a "
             "PEM or PKCS12 (.pfx) file that holds the certificate and its private key."
         ) from None
     except OSError as error:
-        raise ConfigurationError(
-            f"{path_label} points to {path!r}, which cannot be read ({error.strerror}); "
+        raise file.error(
+            f"{file.label} points to {path!r}, which cannot be read ({error.strerror}); "
             "check the path and the file's permissions."
         ) from None
-    return parse_certificate(
-        data, password, where=f"{path_label} ({path!r})", password_label=password_label
-    )
+    located = Setting(f"{file.label} ({path!r})", file.fields)
+    return parse_certificate(data, password, file=located, secret=secret)
 
 
 def parse_certificate(
-    data: bytes, password: str | None, *, where: str, password_label: str
+    data: bytes, password: str | None, *, file: Setting, secret: Setting
 ) -> CertificateMaterial:
     """Check that ``data`` holds a certificate and its private key, openable with ``password``."""
-    secret = password.encode("utf-8") if password else None
+    encoded = password.encode("utf-8") if password else None
     if b"-----BEGIN" in data:
-        return _parse_pem(data, secret, where=where, password_label=password_label)
-    return _parse_pkcs12(data, secret, where=where, password_label=password_label)
+        return _parse_pem(data, encoded, file=file, secret=secret)
+    return _parse_pkcs12(data, encoded, file=file, secret=secret)
 
 
 def _parse_pem(
-    data: bytes, password: bytes | None, *, where: str, password_label: str
+    data: bytes, password: bytes | None, *, file: Setting, secret: Setting
 ) -> CertificateMaterial:
+    where = file.label
     if b"PRIVATE KEY-----" not in data:
-        raise ConfigurationError(
+        raise file.error(
             f"{where} is a PEM file without a private key; the file must hold both the "
             "certificate and its private key (concatenate the key's PEM block into it)."
         )
     try:
         certificate = x509.load_pem_x509_certificate(data)
     except ValueError:
-        raise ConfigurationError(
+        raise file.error(
             f"{where} holds a private key but no readable certificate; add the certificate's "
             "PEM block to the file."
         ) from None
@@ -98,52 +92,54 @@ def _parse_pem(
         key = serialization.load_pem_private_key(data, password=password)
     except TypeError:
         if password is None:
-            raise ConfigurationError(
-                f"{where} has an encrypted private key; set {password_label} to its password."
+            raise secret.error(
+                f"{where} has an encrypted private key; set {secret.label} to its password."
             ) from None
         # The key is not encrypted, so the password is not needed: drop it rather than fail.
         key = serialization.load_pem_private_key(data, password=None)
         password = None
     except ValueError:
-        raise ConfigurationError(
-            f"{where}: the private key could not be decrypted; check {password_label} "
+        raise secret.error(
+            f"{where}: the private key could not be decrypted; check {secret.label} "
             "(wrong password) or that the key is a valid PEM private key."
         ) from None
-    _check_pair(certificate, key, where)
+    _check_pair(certificate, key, file)
     return CertificateMaterial(data, password, "pem")
 
 
 def _parse_pkcs12(
-    data: bytes, password: bytes | None, *, where: str, password_label: str
+    data: bytes, password: bytes | None, *, file: Setting, secret: Setting
 ) -> CertificateMaterial:
+    where = file.label
     try:
         key, certificate, _ = pkcs12.load_key_and_certificates(data, password)
     except ValueError:
-        hint = f"check {password_label}" if password else f"set {password_label} if it has one"
-        raise ConfigurationError(
+        # With a password given, a wrong one is the likelier cause; without, the file.
+        hint = f"check {secret.label}" if password else f"set {secret.label} if it has one"
+        raise (secret if password else file).error(
             f"{where} could not be opened as PKCS12 (.pfx) or PEM: wrong password ({hint}) or "
             "not a certificate file."
         ) from None
     if key is None:
-        raise ConfigurationError(
+        raise file.error(
             f"{where} is a PKCS12 file without a private key; export it with the private key."
         )
     if certificate is None:
-        raise ConfigurationError(f"{where} is a PKCS12 file without a certificate.")
-    _check_pair(certificate, key, where)
+        raise file.error(f"{where} is a PKCS12 file without a certificate.")
+    _check_pair(certificate, key, file)
     return CertificateMaterial(data, password, "pkcs12")
 
 
-def _check_pair(certificate: x509.Certificate, key: object, where: str) -> None:
+def _check_pair(certificate: x509.Certificate, key: object, file: Setting) -> None:
     public_key = getattr(key, "public_key", None)
     if public_key is None:
-        raise ConfigurationError(f"{where} holds a private key of an unsupported kind.")
+        raise file.error(f"{file.label} holds a private key of an unsupported kind.")
     encoding = serialization.Encoding.PEM
     fmt = serialization.PublicFormat.SubjectPublicKeyInfo
     if public_key().public_bytes(encoding, fmt) != certificate.public_key().public_bytes(
         encoding, fmt
     ):
-        raise ConfigurationError(
-            f"{where}: the private key does not belong to the certificate; put the matching "
-            "key beside the certificate."
+        raise file.error(
+            f"{file.label}: the private key does not belong to the certificate; put the "
+            "matching key beside the certificate."
         )
