@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from azure.core.exceptions import ClientAuthenticationError
@@ -45,12 +45,15 @@ class EngineCore:
         self._policy = policy or RefreshPolicy()
         self._clock = clock
         self._jitter = jitter
-        self._entries: dict[TokenKey, Entry] = {}
+        self._entries: dict[Hashable, Entry] = {}
         self._failures: dict[TokenKey, Failure] = {}
         self._lock = threading.Lock()
 
-    def cached(self, key: TokenKey) -> Entry | None:
-        """The fast path: the entry while it is fresh, else None. No lock, no allocation."""
+    def cached(self, key: Hashable) -> Entry | None:
+        """The fast path: the entry while it is fresh, else None. No lock, no allocation.
+
+        ``key`` is a TokenKey, or a plain tuple of its fields (equal, with the same hash), so
+        that a credential's cached call builds no TokenKey."""
         entry = self._entries.get(key)
         if entry is not None and self._clock() < entry.refresh_at:
             return entry

@@ -73,6 +73,7 @@ class Credential(_Planned):
         super().__init__(plan, reducer)
         self._inner = inner
         self._engine = engine
+        self._cached = engine.cached  # the engine's fast path, bound once
 
     def get_token(
         self,
@@ -84,13 +85,20 @@ class Credential(_Planned):
     ) -> AccessToken:
         """An access token for ``scopes`` (default: Azure Storage's), from the cache while
         it is fresh. Raises azure-core's ``ClientAuthenticationError`` when none can be had."""
-        key = TokenKey(scopes or DEFAULT_SCOPES, claims, tenant_id, enable_cae)
-        return self._engine.get(key).access_token
+        scopes = scopes or DEFAULT_SCOPES
+        entry = self._cached((scopes, claims, tenant_id, enable_cae))  # no TokenKey built
+        if entry is None:
+            entry = self._engine.get(TokenKey(scopes, claims, tenant_id, enable_cae))
+        return entry.access_token
 
     def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
         """The ``SupportsTokenInfo`` form of :meth:`get_token` (azure-core 1.31+)."""
+        if not options:
+            entry = self._cached((scopes or DEFAULT_SCOPES, None, None, False))
+            if entry is not None:
+                return entry.token
         return self._engine.get(TokenKey.of(scopes, options)).token
 
     def close(self) -> None:
@@ -118,6 +126,7 @@ class AsyncCredential(_Planned):
         super().__init__(plan, reducer)
         self._inner = inner
         self._engine = engine
+        self._cached = engine.cached  # the engine's fast path, bound once
 
     async def get_token(
         self,
@@ -129,13 +138,20 @@ class AsyncCredential(_Planned):
     ) -> AccessToken:
         """An access token for ``scopes`` (default: Azure Storage's); see
         :meth:`Credential.get_token`."""
-        key = TokenKey(scopes or DEFAULT_SCOPES, claims, tenant_id, enable_cae)
-        return (await self._engine.get(key)).access_token
+        scopes = scopes or DEFAULT_SCOPES
+        entry = self._cached((scopes, claims, tenant_id, enable_cae))  # no TokenKey built
+        if entry is None:
+            entry = await self._engine.get(TokenKey(scopes, claims, tenant_id, enable_cae))
+        return entry.access_token
 
     async def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
         """The ``AsyncSupportsTokenInfo`` form of :meth:`get_token`."""
+        if not options:
+            entry = self._cached((scopes or DEFAULT_SCOPES, None, None, False))
+            if entry is not None:
+                return entry.token
         return (await self._engine.get(TokenKey.of(scopes, options))).token
 
     async def close(self) -> None:

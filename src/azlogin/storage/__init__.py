@@ -8,15 +8,15 @@ is given; a national cloud's host gets its cloud's authority), and wires a
 the Azure SDK client unchanged. Needs the ``storage`` extra: ``pip install
 "azlogin[storage]"``. The asyncio twins are in :mod:`azlogin.storage.aio`.
 
-============================  ==========================================================
-helper                        client, URL
-============================  ==========================================================
-``blob_service_client``       ``BlobServiceClient``, ``https://<account>.blob.core.windows.net``
-``container_client``          ``ContainerClient``, ``.../<container>``
-``blob_client``               ``BlobClient``, ``.../<container>/<blob>``
-``datalake_service_client``   ``DataLakeServiceClient``, ``https://<account>.dfs.core.windows.net``
-``share_service_client``      ``ShareServiceClient``, ``https://<account>.file.core.windows.net``
-============================  ==========================================================
+| helper | client | URL |
+| --- | --- | --- |
+| `blob_service_client` | `BlobServiceClient` | `https://<account>.blob.core.windows.net` |
+| `container_client` | `ContainerClient` | `.../<container>` |
+| `blob_client` | `BlobClient` | `.../<container>/<blob>` |
+| `datalake_service_client` | `DataLakeServiceClient` | `https://<account>.dfs.core.windows.net` |
+| `share_service_client` | `ShareServiceClient` | `https://<account>.file.core.windows.net` |
+
+Each is called as ``helper(url, *, env=None, credential=None, **client_keywords)``.
 """
 
 from __future__ import annotations
