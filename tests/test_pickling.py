@@ -87,3 +87,24 @@ def test_a_saved_login_travels_as_a_reference_to_the_saved_login(
     for name in variables:
         monkeypatch.delenv(name, raising=False)
     assert pickle.loads(blob).login_type == "SPN"  # from this process's saved login
+
+
+def test_a_saved_login_credential_never_switches_identity_in_a_worker(
+    emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker with AZCOPY_AUTO_LOGIN_TYPE=MSI (or another saved login) gets a clear error,
+    not a credential that silently signs in as its managed identity."""
+    from azlogin._config.saved import SavedLogin
+    from azlogin.persistence._default import StoreOpener
+
+    StoreOpener({}).save_login(SavedLogin("SPN", emulator.env("SPN")))
+    blob = pickle.dumps(azlogin.get_credential({}))
+    monkeypatch.setenv("AZCOPY_AUTO_LOGIN_TYPE", "MSI")
+    with pytest.raises(azlogin.ConfigurationError, match="another identity") as caught:
+        pickle.loads(blob)
+    assert caught.value.variable == "AZCOPY_AUTO_LOGIN_TYPE"
+    monkeypatch.delenv("AZCOPY_AUTO_LOGIN_TYPE")
+    other = {**emulator.env("SPN"), "AZCOPY_SPA_APPLICATION_ID": "another-app"}
+    StoreOpener({}).save_login(SavedLogin("SPN", other))  # this "worker" saved another login
+    with pytest.raises(azlogin.ConfigurationError, match="another-app"):
+        pickle.loads(blob)

@@ -144,3 +144,31 @@ def test_azurite_rejects_a_bad_token_with_a_clear_error(
         client.create_container(f"c{uuid.uuid4().hex[:12]}")
     assert caught.value.status_code in (401, 403)  # type: ignore[union-attr]
     assert fragment.lower() in str(caught.value).lower()
+
+
+@pytest.mark.parametrize("dumps", ["pickle", "cloudpickle"])
+def test_a_used_client_pickles_without_its_bearer_token(
+    emulator: EntraEmulator, azurite: Azurite, dumps: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK's auth policy caches the token it was given; azlogin's tokens pickle as an
+    expired, empty one, so the client's pickle carries no bearer token and the copy asks its
+    credential (a recipe) for a new one."""
+    import importlib
+    import pickle
+
+    client = storage.blob_service_client(
+        azurite.account_url,
+        env=emulator.env("SPN"),
+        trusted_microsoft_suffixes=LOOPBACK,
+        connection_verify=emulator.ca_path,
+    )
+    name = f"c{uuid.uuid4().hex[:12]}"
+    client.create_container(name)  # a request: the policy now holds the token
+    token = client.credential.get_token().token
+    blob = importlib.import_module(dumps).dumps(client)
+    assert token.encode() not in blob
+    for variable, value in emulator.env("SPN").items():  # the "worker's" environment
+        monkeypatch.setenv(variable, value)
+    copy = pickle.loads(blob)
+    assert name in [container.name for container in copy.list_containers()]  # a new token
+    client.delete_container(name)

@@ -90,11 +90,25 @@ def test_a_fresh_token_is_served_from_the_cache(fetcher: Fetcher, clock: Clock) 
 def test_keys_are_cached_separately(fetcher: Fetcher, clock: Clock) -> None:
     cache = cache_for(fetcher, clock)
     cache.get(KEY)
-    cache.get(KEY._replace(claims="claims"))
     cache.get(KEY._replace(tenant_id="other-tenant"))
     cache.get(KEY._replace(enable_cae=True))
     cache.get(KEY)
-    assert fetcher.calls == 4
+    assert fetcher.calls == 3
+
+
+def test_a_claims_challenge_replaces_the_revoked_token(fetcher: Fetcher, clock: Clock) -> None:
+    """What azure-core's bearer policy does on a CAE 401: ask again with the claims. The token
+    fetched for them replaces the cached one for the same scope, tenant and CAE setting; the
+    revoked one is never served again, and claims are never answered from the cache."""
+    cae = KEY._replace(enable_cae=True)
+    cache = cache_for(fetcher, clock)
+    revoked = cache.get(cae).token.token
+    fresh = cache.get(cae._replace(claims='{"access_token":{"nbf":{"essential":true}}}'))
+    assert fresh.token.token != revoked
+    assert cache.get(cae).token.token == fresh.token.token  # no fetch, and not the revoked
+    assert fetcher.calls == 2
+    cache.get(cae._replace(claims='{"access_token":{"nbf":{"essential":true}}}'))
+    assert fetcher.calls == 3  # a claims request always asks the identity provider
 
 
 def test_64_threads_on_a_cold_cache_make_one_fetch(fetcher: Fetcher, clock: Clock) -> None:

@@ -192,3 +192,24 @@ def test_nothing_is_sent_to_imds_before_retry_after_passes(
     assert [status for _, _, status in log] == [429, 429, 200]
     for previous, current in zip(log, log[1:]):
         assert current[0] - previous[0] >= 1 - 0.05  # Retry-After: 1, honoured each time
+
+
+def test_a_claims_challenge_replaces_the_revoked_token_in_the_shared_store(
+    emulator: EntraEmulator, tmp_path: Path
+) -> None:
+    """After a CAE claims challenge, no process is served the revoked token again: the token
+    fetched for the claims replaces it in the shared store too."""
+    from azlogin.persistence import EncryptedFileStore, StaticKey
+
+    store = EncryptedFileStore(tmp_path / "store", key_sources=[StaticKey(bytes(32))])
+    env = emulator.env("SPN")
+    first = azlogin.get_credential(env, token_store=store, connection_verify=emulator.ca_path)
+    revoked = first.get_token(enable_cae=True).token
+    claims = '{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}'
+    fresh = first.get_token(claims=claims, enable_cae=True).token
+    assert fresh != revoked
+    assert first.get_token(enable_cae=True).token == fresh  # this process
+    emulator.reset()
+    other = azlogin.get_credential(env, token_store=store, connection_verify=emulator.ca_path)
+    assert other.get_token(enable_cae=True).token == fresh  # another process, from the store
+    assert emulator.requests["token"] == 0

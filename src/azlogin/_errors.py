@@ -12,6 +12,7 @@ __all__ = [
     "NotLoggedInError",
     "TokenStoreError",
     "UntrustedDestinationError",
+    "refuse_pickling",
 ]
 
 
@@ -48,3 +49,11 @@ class UntrustedDestinationError(AzLoginError):
 class TokenStoreError(AzLoginError):
     """A token store cannot be used safely: no encryption key, an unsafe directory, a locked
     secret store. The message says what was tried and how to fix it."""
+
+
+def refuse_pickling(holder: object) -> TypeError:
+    """The error for pickling a record that holds a secret: its class, never its contents."""
+    return TypeError(
+        f"{type(holder).__name__} holds a secret and is never pickled; pickle the credential "
+        "instead (it travels as a recipe without secrets)."
+    )

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from .._config.login_types import Persists
-from .._config.plan import Plan, Recipe
+from .._config.plan import Plan, Recipe, check_rebuilt
 from .._engine.credential import AsyncCredential, Credential
 from .._engine.keys import TokenKey
 from ..persistence._device import DeviceLoginState
@@ -144,4 +144,6 @@ def rebuild(recipe: Recipe) -> Credential | AsyncCredential:
     if recipe.trusted_microsoft_suffixes:
         keywords["trusted_microsoft_suffixes"] = list(recipe.trusted_microsoft_suffixes)
     flavor = ASYNC if recipe.asynchronous else SYNC
-    return assemble(resolve(None, keywords, asynchronous=recipe.asynchronous), flavor)
+    plan = resolve(None, keywords, asynchronous=recipe.asynchronous)
+    check_rebuilt(plan, recipe)
+    return assemble(plan, flavor)

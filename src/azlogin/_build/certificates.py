@@ -9,23 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, refuse_pickling
 
 __all__ = ["CertificateMaterial", "Setting", "load_certificate", "parse_certificate"]
 
 
 @dataclass(frozen=True)
 class CertificateMaterial:
-    """What CertificateCredential needs: the file's bytes and the password that opens them."""
+    """What CertificateCredential needs: the file's bytes and the password that opens them.
+    It never pickles (it holds a private key and its password)."""
 
     data: bytes = field(repr=False)
     password: bytes | None = field(repr=False)
     fmt: str  # "pem" or "pkcs12"
+
+    def __reduce__(self) -> Any:
+        raise refuse_pickling(self)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,11 @@ def load_certificate(path: str, password: str | None, *, file: Setting, secret: 
     try:
         with open(path, "rb") as handle:
             data = handle.read()
+    except (ValueError, UnicodeError):  # a NUL byte or a lone surrogate in the path
+        raise file.error(
+            f"{file.label} is not a usable path (it holds a NUL byte or an undecodable "
+            "character); set it to the path of the certificate file."
+        ) from None
     except FileNotFoundError:
         raise file.error(
             f"{file.label} points to {path!r}, which does not exist; set it to the path of a "
@@ -65,8 +75,17 @@ def load_certificate(path: str, password: str | None, *, file: Setting, secret: 
 def parse_certificate(
     data: bytes, password: str | None, *, file: Setting, secret: Setting
 ) -> CertificateMaterial:
-    """Check that ``data`` holds a certificate and its private key, openable with ``password``."""
-    encoded = password.encode("utf-8") if password else None
+    """Check that ``data`` holds a certificate and its private key, openable with ``password``.
+
+    The password is encoded as the environment decoded it (UTF-8 with surrogate escapes), so
+    a password of non-UTF-8 bytes reaches the file as those bytes."""
+    try:
+        encoded = password.encode("utf-8", "surrogateescape") if password else None
+    except UnicodeEncodeError:
+        raise secret.error(
+            f"{secret.label} is not valid text (it holds a lone surrogate); set it to the "
+            "certificate's password."
+        ) from None
     if b"-----BEGIN" in data:
         return _parse_pem(data, encoded, file=file, secret=secret)
     return _parse_pkcs12(data, encoded, file=file, secret=secret)
@@ -113,7 +132,7 @@ def _parse_pkcs12(
     where = file.label
     try:
         key, certificate, _ = pkcs12.load_key_and_certificates(data, password)
-    except ValueError:
+    except (ValueError, TypeError):  # cryptography raises TypeError for a non-UTF-8 password
         # With a password given, a wrong one is the likelier cause; without, the file.
         hint = f"check {secret.label}" if password else f"set {secret.label} if it has one"
         raise (secret if password else file).error(

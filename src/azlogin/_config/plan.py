@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._errors import NotLoggedInError
+from .._errors import ConfigurationError, NotLoggedInError
 from .authority import Authority, parse_authority
 from .clouds import DEFAULT_AUTHORITY, authority_for_storage_host
 from .keywords import Options, Request, StoreSpec, _Unset, store_spec
@@ -30,7 +30,15 @@ from .timings import RefreshPolicy
 from .trust import TrustedSuffixes
 from .variables import AUTO_LOGIN_TYPE
 
-__all__ = ["PICKLED_OPTIONS", "Plan", "Recipe", "fingerprint", "make_plan", "needs_saved_login"]
+__all__ = [
+    "PICKLED_OPTIONS",
+    "Plan",
+    "Recipe",
+    "check_rebuilt",
+    "fingerprint",
+    "make_plan",
+    "needs_saved_login",
+]
 
 PICKLED_OPTIONS = (
     "connection_verify",
@@ -58,6 +66,9 @@ class Recipe:
     overrides: Mapping[str, str] = field(repr=False)
     trusted_microsoft_suffixes: tuple[str, ...]
     options: Mapping[str, Any]
+    identity: Mapping[str, str] = field(default_factory=dict)
+    """Who the credential signs in as (login type and non-secret settings): the copy must
+    be the same identity, or it refuses to build (:func:`check_rebuilt`)."""
 
 
 @dataclass(frozen=True)
@@ -198,10 +209,31 @@ def _recipe(
         for name in PICKLED_OPTIONS
         if isinstance(keywords.get(name), (str, int, float, bool))
     }
+    overrides = settings.values if secrets else settings.public()
+    if saved is not None:  # the worker's own saved login supplies the rest, checked by identity
+        overrides = {k: v for k, v in overrides.items() if k in settings.from_keyword}
     return Recipe(
         asynchronous,
         None if saved is not None else login_type.name,
-        dict(settings.values if secrets else settings.public()),
+        dict(overrides),
         trusted.extra,
         options,
+        {"login_type": login_type.name, **settings.public()},
+    )
+
+
+def check_rebuilt(plan: Plan, recipe: Recipe) -> None:
+    """Refuse a copy that would sign in as another identity than the pickled credential (a
+    worker whose saved login or AZCOPY_AUTO_LOGIN_TYPE differs): never a silent switch."""
+    if plan.identity == dict(recipe.identity):
+        return
+    origin = "a saved login" if recipe.login_type is None else "its settings"
+    wanted = ", ".join(f"{key}={value}" for key, value in sorted(recipe.identity.items()))
+    found = ", ".join(f"{key}={value}" for key, value in sorted(plan.identity.items()))
+    raise ConfigurationError(
+        f"A credential made from {origin} ({wanted}) was unpickled in a process that would "
+        f"sign in as another identity ({found}); give this process the same login (the same "
+        f"saved login, or unset {AUTO_LOGIN_TYPE.name} here), or build a credential here.",
+        variable=AUTO_LOGIN_TYPE.name,
+        keyword="login_type",
     )

@@ -13,6 +13,9 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from .._errors import refuse_pickling
 
 __all__ = ["LOGIN_ITEM", "SavedLogin"]
 
@@ -29,6 +32,9 @@ class SavedLogin:
     variables: Mapping[str, str] = field(repr=False)
     trusted_microsoft_suffixes: str = ""
     saved_at: float = 0.0
+
+    def __reduce__(self) -> Any:
+        raise refuse_pickling(self)
 
     def to_bytes(self) -> bytes:
         return json.dumps(

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, refuse_pickling
 from .variables import Variable
 
 __all__ = ["Settings", "blank_to_none", "read_settings"]
@@ -89,6 +90,9 @@ class Settings:
     def __repr__(self) -> str:
         shown = ", ".join(f"{key}={value!r}" for key, value in self.public().items())
         return f"Settings({self.login_type}: {shown})"
+
+    def __reduce__(self) -> Any:
+        raise refuse_pickling(self)
 
 
 def read_settings(

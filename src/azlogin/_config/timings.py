@@ -22,3 +22,7 @@ class RefreshPolicy:
     backoff_max: float = 60.0
     timeout: float | None = 120.0
     """How long a caller waits for a fetch before ClientAuthenticationError; None: forever."""
+    max_lifetime: float = 28 * 3600.0
+    """The longest a token is ever served after it was fetched, whatever expiry it claims:
+    28 hours, the longest lifetime Microsoft Entra ID issues (CAE tokens). A token claiming
+    more (``expires_in=10**12``) is treated as expiring then."""

@@ -76,7 +76,7 @@ class EngineCore:
         """Record a fetched token (ClientAuthenticationError if it cannot be used)."""
         now = self._clock()
         entry = on_success(checked_token(fetched, now, self._name), now, self._policy)
-        self._entries[key] = entry
+        self._entries[key.cache_key] = entry  # a claims challenge's token replaces the revoked
         self._failures.pop(key, None)
         return entry
 
@@ -96,7 +96,7 @@ class EngineCore:
 
     def _result(self, key: TokenKey) -> Entry:
         """The entry a finished fetch left, for its waiting callers."""
-        entry = self._entries.get(key)
+        entry = self._entries.get(key.cache_key)
         if entry is None:  # the fetch failed; its error was raised to the waiters already
             raise ClientAuthenticationError(f"{self._name}: the token request failed.")
         return entry

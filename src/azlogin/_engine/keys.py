@@ -37,6 +37,13 @@ class TokenKey(NamedTuple):
             bool(options.get("enable_cae", False)),
         )
 
+    @property
+    def cache_key(self) -> TokenKey:
+        """Where a fetched token is kept: the key without claims. A claims challenge (a CAE
+        service's 401) means the cached token was revoked, so the token fetched for it
+        replaces that one, and a request with claims is never served from the cache."""
+        return self._replace(claims=None) if self.claims else self
+
     def options(self) -> TokenRequestOptions:
         """The azure-core request options this key stands for."""
         options: TokenRequestOptions = {}

@@ -35,7 +35,10 @@ __all__ = [
     "Entry",
     "Failure",
     "RefreshPolicy",
+    "ServedAccessToken",
+    "ServedTokenInfo",
     "as_auth_error",
+    "bounded",
     "checked_token",
     "decide",
     "log_failure",
@@ -54,6 +57,24 @@ class Decision(enum.Enum):
     STALE = "stale"  # serve it; start a background refresh if none is running and backoff allows
     EXPIRED = "expired"  # no usable token: wait for the fetch
     BACKING_OFF = "backing off"  # no usable token and the last fetch failed too recently: raise
+
+
+class ServedTokenInfo(AccessTokenInfo):
+    """The ``AccessTokenInfo`` azlogin hands out: it pickles as an expired, empty token, so
+    an SDK client that cached it in its auth policy pickles without the bearer token (the
+    copy asks its credential, which pickles as a recipe, for a new one)."""
+
+    def __reduce__(self) -> Any:
+        return (AccessTokenInfo, ("", 0))
+
+
+class ServedAccessToken(AccessToken):
+    """The ``AccessToken`` twin of :class:`ServedTokenInfo`."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> Any:
+        return (AccessToken, ("", 0))
 
 
 @dataclass(frozen=True)
@@ -135,6 +156,20 @@ def checked_token(token: Any, now: float, source: str) -> AccessTokenInfo:
     return AccessTokenInfo(value, int(expires_on))
 
 
+def bounded(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> AccessTokenInfo:
+    """The token, its expiry (and ``refresh_on``) capped at ``policy.max_lifetime`` from now."""
+    latest = int(now + policy.max_lifetime)
+    if token.expires_on <= latest and (token.refresh_on or 0) <= latest:
+        return token
+    refresh_on = min(token.refresh_on, latest) if token.refresh_on else None
+    return AccessTokenInfo(
+        token.token,
+        min(token.expires_on, latest),
+        refresh_on=refresh_on,
+        token_type=token.token_type,
+    )
+
+
 def refresh_due_at(token: AccessTokenInfo, policy: RefreshPolicy) -> float:
     """When a token becomes stale: its ``refresh_on``, or the advisory margin before expiry,
     whichever comes first."""
@@ -143,12 +178,17 @@ def refresh_due_at(token: AccessTokenInfo, policy: RefreshPolicy) -> float:
 
 
 def on_success(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> Entry:
+    token = bounded(token, now, policy)
     lifetime = token.expires_on - now
     usable_until = token.expires_on - min(policy.mandatory_margin, lifetime / 2)
     refresh_at = refresh_due_at(token, policy)
     # A short-lived token would otherwise be "stale" at once and refreshed on every call.
     refresh_at = max(refresh_at, min(now + policy.min_refresh_interval, usable_until))
-    return Entry(token, AccessToken(token.token, token.expires_on), refresh_at, usable_until)
+    served = ServedTokenInfo(
+        token.token, token.expires_on, refresh_on=token.refresh_on, token_type=token.token_type
+    )
+    access = ServedAccessToken(token.token, token.expires_on)
+    return Entry(served, access, refresh_at, usable_until)
 
 
 def on_failure(

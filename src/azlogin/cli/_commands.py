@@ -43,7 +43,10 @@ def _store_env(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def _expiry(expires_on: int) -> str:
-    return datetime.fromtimestamp(expires_on, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.fromtimestamp(expires_on, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):  # an absurd date never crashes the output
+        return f"{expires_on} (seconds since 1970, beyond the calendar)"
 
 
 def run_env(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:

@@ -23,7 +23,7 @@ from azure.core.credentials import AccessTokenInfo
 
 from .._config.timings import RefreshPolicy
 from .._engine.keys import TokenKey
-from .._engine.policy import refresh_due_at
+from .._engine.policy import bounded, refresh_due_at
 from .._errors import TokenStoreError
 from ._files import private_directory
 from ._locks import lock_for
@@ -94,6 +94,7 @@ def usable_token(blob: bytes | None, now: float, policy: RefreshPolicy) -> Acces
     except (ValueError, KeyError, TypeError):
         _LOGGER.warning("Ignoring a malformed token in the token store.")
         return None
+    token = bounded(token, now, policy)  # a stored absurd expiry is never believed either
     return token if token.token and now < refresh_due_at(token, policy) else None
 
 
@@ -129,7 +130,7 @@ class _Persistence:
         if not isinstance(token, AccessTokenInfo):
             return  # the engine reports what is wrong with it
         try:
-            self.store.save(item, encode_token(token))
+            self.store.save(item, encode_token(bounded(token, self.clock(), self.policy)))
             if item not in _index(self.store, self.identity):
                 with self.lock(index_item(self.identity)):
                     items = _index(self.store, self.identity)
@@ -148,12 +149,12 @@ class PersistentFetch(_Persistence):
         self._fetch = fetch
 
     def __call__(self, key: TokenKey) -> Any:
-        item = self.item(key)
-        token = self.cached(item)
+        item = self.item(key.cache_key)
+        token = None if key.claims else self.cached(item)  # claims: the stored one is revoked
         if token is not None:
             return token
         with self.lock(item):
-            token = self.cached(item)
+            token = None if key.claims else self.cached(item)
             if token is not None:
                 return token
             fetched = self._fetch(key)
@@ -169,14 +170,14 @@ class AsyncPersistentFetch(_Persistence):
         self._fetch = fetch
 
     async def __call__(self, key: TokenKey) -> Any:
-        item = self.item(key)
-        token = await asyncio.to_thread(self.cached, item)
+        item = self.item(key.cache_key)
+        token = None if key.claims else await asyncio.to_thread(self.cached, item)
         if token is not None:
             return token
         lock = self.lock(item)
         await asyncio.to_thread(lock.__enter__)
         try:
-            token = await asyncio.to_thread(self.cached, item)
+            token = None if key.claims else await asyncio.to_thread(self.cached, item)
             if token is not None:
                 return token
             fetched = await self._fetch(key)
