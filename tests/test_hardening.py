@@ -95,3 +95,62 @@ def test_an_unusable_certificate_path_names_its_variable(path: str) -> None:
     with pytest.raises(azlogin.ConfigurationError) as caught:
         azlogin.get_credential({**SPN, "AZCOPY_SPA_CERT_PATH": path})
     assert caught.value.variable == "AZCOPY_SPA_CERT_PATH"
+
+
+# 6. A full or read-only store disk never stops a token.
+
+DISK_CHILD = """
+import json, logging, os, subprocess, sys
+import azlogin
+from azlogin.persistence import EncryptedFileStore, StaticKey
+
+env, ca, folder, mode = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+inodes = "nr_inodes=64" if mode == "full" else "size=1m"
+subprocess.run(["mount", "-t", "tmpfs", "-o", inodes, "tmpfs", folder], check=True)
+store = EncryptedFileStore(folder + "/store", key_sources=[StaticKey(bytes(32))])
+if mode == "read-only":
+    subprocess.run(["mount", "-o", "remount,ro", folder], check=True)
+else:  # use up every inode
+    try:
+        for number in range(1000):
+            open(os.path.join(folder, f"fill{number}"), "wb").close()
+    except OSError:
+        pass
+warnings = []
+handler = logging.Handler()
+handler.emit = lambda record: warnings.append(record.getMessage())
+logging.getLogger("azlogin.persistence").addHandler(handler)
+failed = 0
+for _ in range(10):
+    credential = azlogin.get_credential(env, token_store=store, connection_verify=ca)
+    try:
+        credential.get_token()
+    except Exception:
+        failed += 1
+print(json.dumps({"failed": failed, "warnings": len(warnings)}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["read-only", "full"])
+def test_a_full_or_read_only_store_disk_never_stops_a_token(
+    emulator: EntraEmulator, tmp_path: Path, mode: str
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    child_env = {**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}"}
+    # A mount namespace of its own (a user namespace maps this user to root in it).
+    result = subprocess.run(
+        ["unshare", "--mount", "--map-root-user", sys.executable, "-c", DISK_CHILD,
+         json.dumps(emulator.env("SPN")), emulator.ca_path, str(folder), mode],
+        capture_output=True, text=True, env=child_env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcome = json.loads(result.stdout)
+    assert outcome == {"failed": 0, "warnings": 1}
+    assert emulator.requests["token"] == 10  # each process-like credential fetched for itself

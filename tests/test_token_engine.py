@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -373,3 +375,58 @@ def test_async_hanging_fetch_is_bounded_by_the_timeout(clock: Clock) -> None:
         await cache.close()
 
     asyncio.run(main())
+
+
+def test_close_waits_for_a_hung_fetch_at_most_the_token_timeout(clock: Clock) -> None:
+    async def main() -> None:
+        fetcher = AsyncFetcher(clock)
+        fetcher.hold = True  # never released: the identity provider hangs
+        cache = async_cache(fetcher, clock, timeout=0.05)
+        with pytest.raises(ClientAuthenticationError, match="token_timeout"):
+            await cache.get(KEY)
+        await asyncio.wait_for(cache.close(), 10)  # bounded: returns, the fetch cancelled
+        assert fetcher.calls == 1
+
+    asyncio.run(main())
+
+
+def test_a_cancelled_task_never_leaves_the_cross_process_lock_taken(tmp_path: Path) -> None:
+    """The task waits for the store's file lock in a worker thread; cancelled meanwhile, the
+    thread releases the lock as soon as it gets it, so other processes are not locked out."""
+    from azlogin.persistence import MemoryStore
+    from azlogin.persistence._tokens import AsyncPersistentFetch
+
+    waiting = threading.Event()
+
+    class Watched(AsyncPersistentFetch):
+        def acquire(self, item: str) -> Any:
+            waiting.set()
+            return super().acquire(item)
+
+    async def never(key: TokenKey) -> Any:
+        raise AssertionError("the cancelled task must not fetch")
+
+    fetch = Watched(never, MemoryStore(), "id", tmp_path / "locks", RefreshPolicy(), time.time)
+    item = fetch.item(KEY)
+    holder = fetch.lock(item)
+    holder.__enter__()  # another process holds the lock
+
+    async def main() -> None:
+        task = asyncio.ensure_future(fetch(KEY))
+        assert await asyncio.to_thread(waiting.wait, 10)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert task.cancelled()
+        holder.__exit__(None, None, None)  # the other process is done: the thread gets it
+
+    asyncio.run(main())
+    taken = threading.Event()
+
+    def take_and_release() -> None:
+        lock = fetch.lock(item)
+        lock.__enter__()
+        taken.set()
+        lock.__exit__(None, None, None)
+
+    threading.Thread(target=take_and_release, daemon=True).start()
+    assert taken.wait(10), "the lock was left taken by the cancelled task's thread"

@@ -33,10 +33,16 @@ class AsyncTokenCache(EngineCore):
         return entry if entry is not None else await self._slow_path(key)
 
     async def close(self) -> None:
-        """Wait for fetches in flight (they own the credential's session) to finish."""
+        """Wait for fetches in flight (they own the credential's session) to finish, at most
+        the token timeout; a fetch still running then is cancelled."""
         tasks = [task for task, _ in self._flights.values()]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=self._policy.timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
 
     async def _slow_path(self, key: TokenKey) -> Entry:
         flight = self._flights.get(key)

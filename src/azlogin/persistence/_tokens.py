@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,26 @@ def usable_token(blob: bytes | None, now: float, policy: RefreshPolicy) -> Acces
     return token if token.token and now < refresh_due_at(token, policy) else None
 
 
+_UNUSABLE: set[Path] = set()
+"""The stores (by lock directory) found unusable in this process: warned about once each."""
+
+
+class _Handoff:
+    """Who releases a lock a worker thread takes for a task that may be cancelled meanwhile:
+    the task if the thread got it first, the thread if the task gave up first."""
+
+    def __init__(self) -> None:
+        self.guard = threading.Lock()
+        self.lock: Any = None
+        self.abandoned = False
+
+
 class _Persistence:
+    """The store and lock calls both twins make. A store or lock that cannot be used (a full
+    or read-only disk, an unsafe directory) never stops a token: the fetch goes ahead without
+    the cross-process lock (the engine still makes one fetch per process), with one warning
+    until the store works again."""
+
     def __init__(
         self,
         store: TokenStore,
@@ -117,14 +137,37 @@ class _Persistence:
     def item(self, key: TokenKey) -> str:
         return token_item(self.identity, key)
 
-    def cached(self, item: str) -> AccessTokenInfo | None:
+    def fresh(self, key: TokenKey, item: str) -> AccessTokenInfo | None:
+        """The stored token while it is fresh; never for a claims challenge (it was revoked)."""
+        if key.claims:
+            return None
         return usable_token(self.store.load(item), self.clock(), self.policy)
 
     def lock(self, item: str) -> Any:
+        """The item's cross-process lock (not yet taken)."""
         if not self._locks_ready:
             private_directory(self.lock_directory)
             self._locks_ready = True
         return lock_for(self.lock_directory, item)
+
+    def acquire(self, item: str) -> Any:
+        """The item's lock, taken; None when locks cannot be had here (warned once)."""
+        try:
+            lock = self.lock(item)
+            lock.__enter__()
+        except (OSError, TokenStoreError) as error:
+            self.unusable(error)
+            return None
+        return lock
+
+    def unusable(self, error: BaseException) -> None:
+        if self.lock_directory not in _UNUSABLE:
+            _UNUSABLE.add(self.lock_directory)
+            _LOGGER.warning(
+                "The token store cannot be used (%s); tokens are fetched without it, one "
+                "request per process, until it works again.",
+                error,
+            )
 
     def save(self, item: str, token: Any) -> None:
         if not isinstance(token, AccessTokenInfo):
@@ -132,13 +175,23 @@ class _Persistence:
         try:
             self.store.save(item, encode_token(bounded(token, self.clock(), self.policy)))
             if item not in _index(self.store, self.identity):
-                with self.lock(index_item(self.identity)):
+                lock = self.acquire(index_item(self.identity))
+                try:
                     items = _index(self.store, self.identity)
                     if item not in items:
                         payload = json.dumps([*items, item]).encode()
                         self.store.save(index_item(self.identity), payload)
-        except TokenStoreError as error:
-            _LOGGER.warning("A token could not be saved in the token store: %s", error)
+                finally:
+                    _release(lock)
+        except (OSError, TokenStoreError) as error:
+            self.unusable(error)
+            return
+        _UNUSABLE.discard(self.lock_directory)  # the store works (again)
+
+
+def _release(lock: Any) -> None:
+    if lock is not None:
+        lock.__exit__(None, None, None)
 
 
 class PersistentFetch(_Persistence):
@@ -150,20 +203,24 @@ class PersistentFetch(_Persistence):
 
     def __call__(self, key: TokenKey) -> Any:
         item = self.item(key.cache_key)
-        token = None if key.claims else self.cached(item)  # claims: the stored one is revoked
+        token = self.fresh(key, item)
         if token is not None:
             return token
-        with self.lock(item):
-            token = None if key.claims else self.cached(item)
+        lock = self.acquire(item)
+        try:
+            token = self.fresh(key, item)  # another process may have fetched meanwhile
             if token is not None:
                 return token
             fetched = self._fetch(key)
             self.save(item, fetched)
             return fetched
+        finally:
+            _release(lock)
 
 
 class AsyncPersistentFetch(_Persistence):
-    """The asyncio twin: store and lock calls run in worker threads."""
+    """The asyncio twin: store and lock calls run in worker threads; a task cancelled while
+    its thread waits for the lock never leaves the lock taken."""
 
     def __init__(self, fetch: Callable[[TokenKey], Awaitable[Any]], *args: Any) -> None:
         super().__init__(*args)
@@ -171,17 +228,38 @@ class AsyncPersistentFetch(_Persistence):
 
     async def __call__(self, key: TokenKey) -> Any:
         item = self.item(key.cache_key)
-        token = None if key.claims else await asyncio.to_thread(self.cached, item)
+        token = await asyncio.to_thread(self.fresh, key, item)
         if token is not None:
             return token
-        lock = self.lock(item)
-        await asyncio.to_thread(lock.__enter__)
+        lock = await self._acquire_cancellably(item)
         try:
-            token = None if key.claims else await asyncio.to_thread(self.cached, item)
+            token = await asyncio.to_thread(self.fresh, key, item)
             if token is not None:
                 return token
             fetched = await self._fetch(key)
             await asyncio.to_thread(self.save, item, fetched)
             return fetched
         finally:
-            lock.__exit__(None, None, None)
+            _release(lock)
+
+    async def _acquire_cancellably(self, item: str) -> Any:
+        handoff = _Handoff()
+
+        def take() -> Any:
+            lock = self.acquire(item)
+            with handoff.guard:
+                if handoff.abandoned:  # the task is gone: nobody else would release it
+                    _release(lock)
+                    return None
+                handoff.lock = lock
+            return lock
+
+        future = asyncio.ensure_future(asyncio.to_thread(take))
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            with handoff.guard:
+                handoff.abandoned = True
+                taken, handoff.lock = handoff.lock, None
+            _release(taken)  # the thread got the lock before the task gave up: release it
+            raise
