@@ -239,3 +239,31 @@ def test_python_dash_m_is_the_same_cli(cli: Cli) -> None:
     )  # fmt: skip
     assert result.returncode == 1
     assert json.loads(result.stdout)["valid"] is False
+
+
+def test_token_prints_the_saved_logins_token_then_serves_it_from_the_store(
+    cli: Cli, emulator: EntraEmulator
+) -> None:
+    login = cli(*_spn_flags(emulator), env={"AZCOPY_SPA_CLIENT_SECRET": emulator.client_secret})
+    assert login.returncode == 0, login.stderr
+    emulator.reset()
+    text = cli("token")
+    assert text.returncode == 0, text.stderr
+    token = text.stdout.strip()
+    assert "\n" not in token
+    assert emulator.decode(token)["aud"] == "https://storage.azure.com"
+    data = json.loads(cli("token", "--output-type", "json").stdout)
+    assert set(data) == {"accessToken", "expiresOn", "expires_on", "tenant", "tokenType"}
+    assert data["accessToken"] == token
+    assert data["tenant"] == emulator.tenant_id
+    assert data["tokenType"] == "Bearer"
+    assert sum(emulator.requests.values()) == 0  # both from the store: no network request
+    other = cli("token", "--scope", "https://management.azure.com/.default")
+    assert emulator.decode(other.stdout.strip())["aud"] == "https://management.azure.com"
+
+
+def test_token_without_a_login_is_one_line_and_exit_1(cli: Cli) -> None:
+    result = cli("token")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("azlogin: error: No login is configured")

@@ -172,3 +172,44 @@ def test_a_used_client_pickles_without_its_bearer_token(
     copy = pickle.loads(blob)
     assert name in [container.name for container in copy.list_containers()]  # a new token
     client.delete_container(name)
+
+
+def test_curl_lists_containers_with_the_token_command(
+    emulator: EntraEmulator, azurite: Azurite, private_home: Path
+) -> None:
+    """``curl -H "Authorization: Bearer $(azlogin token)"``: a tool outside Python signed in
+    by azlogin; with a wrong token the same request is refused."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    name = f"c{uuid.uuid4().hex[:12]}"
+    storage.blob_service_client(
+        azurite.account_url,
+        env=emulator.env("SPN"),
+        trusted_microsoft_suffixes=LOOPBACK,
+        connection_verify=emulator.ca_path,
+    ).create_container(name)
+    script = Path(sys.executable).with_name("azlogin")
+    env = {**os.environ, **emulator.env("SPN"), "HOME": str(private_home),
+           "REQUESTS_CA_BUNDLE": emulator.ca_path}  # fmt: skip
+    token = subprocess.run(
+        [str(script), "token"], env=env, capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    curl = shutil.which("curl")
+    assert curl is not None, "curl is installed by the nox session (system_packages)"
+
+    def list_containers(bearer: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [curl, "--silent", "--cacert", emulator.ca_path, "-w", "\\n%{http_code}",
+             "-H", f"Authorization: Bearer {bearer}", "-H", "x-ms-version: 2021-08-06",
+             f"{azurite.account_url}?comp=list"],
+            capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+
+    listed = list_containers(token)
+    assert listed.stdout.endswith("\n200"), listed.stdout[-300:]
+    assert f"<Name>{name}</Name>" in listed.stdout
+    refused = list_containers("not-a-token")
+    assert refused.stdout.rsplit("\n", 1)[-1] in ("401", "403"), refused.stdout[-300:]

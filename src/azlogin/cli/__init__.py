@@ -1,5 +1,5 @@
 """The ``azlogin`` command line (also ``python -m azlogin``): AzCopy's ``login``, ``login status``,
-``logout`` and ``env``, with AzCopy's flags.
+``logout`` and ``env``, with AzCopy's flags, and ``token`` (as ``az account get-access-token``).
 
 Errors go to stderr as one line that says what to do, with a non-zero exit code; ``--debug``
 adds the traceback. ``--output-type json`` prints one JSON object (``env``: a list).
@@ -16,7 +16,7 @@ from typing import TextIO
 from azure.core.exceptions import ClientAuthenticationError
 
 from .._errors import AzLoginError
-from ._commands import run_env, run_login, run_logout, run_status
+from ._commands import run_env, run_login, run_logout, run_status, run_token
 from ._parser import build_parser
 
 __all__ = ["main"]
@@ -39,6 +39,8 @@ def main(
     try:
         if command == "env":
             return run_env(arguments, environ, out)
+        if command == "token":
+            return run_token(arguments, environ, out)
         if command == "logout":
             return run_logout(arguments, environ, out)
         if command == "login" and arguments.login_command == "status":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import getpass
+import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, TextIO
@@ -31,7 +33,7 @@ from ..persistence._default import StoreOpener
 from ..persistence._tokens import forget_identity
 from ._output import emit, emit_env
 
-__all__ = ["run_env", "run_login", "run_logout", "run_status"]
+__all__ = ["run_env", "run_login", "run_logout", "run_status", "run_token"]
 
 _DEFAULT_STORE = {"token_store": "default"}
 
@@ -47,6 +49,39 @@ def _expiry(expires_on: int) -> str:
         return datetime.fromtimestamp(expires_on, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):  # an absurd date never crashes the output
         return f"{expires_on} (seconds since 1970, beyond the calendar)"
+
+
+def run_token(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+    """``azlogin token``: the credential get_credential() would build here, its token."""
+    plan = resolve(environ, {})
+    token = credential_for(plan).get_token_info(arguments.scope)
+    tenant = _claim(token.token, "tid") or plan.settings.get("tenant_id")
+    emit(
+        arguments,
+        out,
+        {
+            "accessToken": token.token,
+            "expiresOn": datetime.fromtimestamp(token.expires_on).strftime(
+                "%Y-%m-%d %H:%M:%S.%f"
+            ),
+            "expires_on": token.expires_on,
+            "tenant": tenant,
+            "tokenType": token.token_type or "Bearer",
+        },
+        [token.token],
+    )
+    return 0
+
+
+def _claim(token: str, name: str) -> str | None:
+    """One claim of a JWT's payload, read without verification (for display only)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    value = claims.get(name) if isinstance(claims, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def run_env(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .._config.clouds import DEFAULT_TRUSTED_SUFFIXES
+from .._engine.keys import STORAGE_SCOPE
 from .._version import __version__
 
 __all__ = ["build_parser"]
@@ -105,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
         "its Azure Storage token. Says so when there was nothing to remove.",
     )
     _common(logout)
+
+    token = commands.add_parser(
+        "token",
+        help="Print an access token (Azure Storage's by default) for tools outside Python.",
+        description="Print an access token from the AZCOPY_* environment or the saved login, "
+        "served from the token store while it is valid (no network request). Text output is "
+        "the bare token, for `curl -H \"Authorization: Bearer $(azlogin token)\"`; "
+        "--output-type json prints the fields of `az account get-access-token`. The token goes "
+        "to stdout only; it is never logged.",
+    )
+    token.add_argument(
+        "--scope", default=STORAGE_SCOPE, help=f"The scope to ask for (default {STORAGE_SCOPE})."
+    )
+    _common(token)
 
     env = commands.add_parser(
         "env",
