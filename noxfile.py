@@ -35,13 +35,23 @@ OLDEST = [
     "aiohttp==3.9.0",
     "keyring==24.3.1",
     "adlfs==2024.7.0",
+    "idna==3.7",
+    "publicsuffixlist==1.1.2.20261023",
 ]
 
 
 def system_packages(session: nox.Session) -> None:
     """The Debian packages the suite runs for real: D-Bus and GNOME Keyring (the Secret
-    Service), Node.js's npm (Azurite). Installed when missing and nox runs as root."""
-    needed = {"dbus-daemon": "dbus", "gnome-keyring-daemon": "gnome-keyring", "npm": "npm"}
+    Service), Node.js's npm (Azurite), curl (a tool outside Python using `azlogin token`),
+    util-linux's unshare (a full or read-only store disk in a mount namespace). Installed when
+    missing and nox runs as root."""
+    needed = {
+        "dbus-daemon": "dbus",
+        "gnome-keyring-daemon": "gnome-keyring",
+        "npm": "npm",
+        "curl": "curl",
+        "unshare": "util-linux",
+    }
     missing = sorted({package for tool, package in needed.items() if not shutil.which(tool)})
     if not missing:
         return

@@ -110,10 +110,10 @@ def test_trusted_destinations_pass(url: str) -> None:
     assert len(inner.sent) == 1
 
 
-@pytest.mark.parametrize("authorization", [None, "SharedKey acct:sig"])
-def test_requests_without_a_bearer_token_pass_untouched(authorization: str | None) -> None:
+def test_requests_without_credential_headers_pass_untouched() -> None:
     inner = RecordingTransport()
-    request = _request("http://anything.test/", authorization)
+    request = _request("http://anything.test/", None)
+    request.headers["x-ms-copy-source"] = "https://evil.test/c/b?sig=sas"  # a SAS source
     GuardedTransport(inner).send(request)
     assert inner.sent == [request]
 
@@ -254,3 +254,289 @@ def test_a_retry_to_an_untrusted_secondary_host_is_refused(
     finally:
         primary.shutdown()
         primary.server_close()
+
+
+# --- Issue 11, item 3: every header that carries a credential, and the copy source ----------
+
+CREDENTIAL_HEADERS = [
+    {"Authorization": "SharedKey acct:c2lnbmF0dXJl"},
+    {"Authorization": "Basic dXNlcjpwdw=="},
+    {"authorization": "Bearer abc"},
+    {"AUTHORIZATION": ""},
+    {"x-ms-authorization-auxiliary": "Bearer aux"},
+    {"X-MS-Authorization-Auxiliary": "Bearer aux"},
+    {"x-ms-copy-source-authorization": "Bearer source"},
+    {"X-Ms-Copy-Source-Authorization": "Bearer source"},
+]
+
+
+def _with_headers(url: str, headers: dict[str, str]) -> HttpRequest:
+    return HttpRequest("PUT", url, headers=headers)
+
+
+@pytest.mark.parametrize("headers", CREDENTIAL_HEADERS)
+def test_any_credential_header_to_an_untrusted_host_is_refused(headers: dict[str, str]) -> None:
+    inner = RecordingTransport()
+    with pytest.raises(UntrustedDestinationError):
+        GuardedTransport(inner).send(_with_headers("https://evil.test/c/b", headers))
+    assert inner.sent == []
+
+
+@pytest.mark.parametrize("headers", CREDENTIAL_HEADERS)
+def test_async_any_credential_header_to_an_untrusted_host_is_refused(
+    headers: dict[str, str],
+) -> None:
+    inner = AsyncRecordingTransport()
+    with pytest.raises(UntrustedDestinationError):
+        asyncio.run(AsyncGuardedTransport(inner).send(_with_headers("https://evil.test/", headers)))
+    assert inner.sent == []
+
+
+COPY_SOURCES_REFUSED = [
+    "https://evil.test/c/b",
+    "https://acct.blob.core.windows.net.evil.test/c/b",
+    "http://acct.blob.core.windows.net/c/b",
+    "not a url",
+]
+
+
+def _copy(source: str, header: str = "x-ms-copy-source-authorization") -> HttpRequest:
+    return _with_headers(
+        "https://dest.blob.core.windows.net/c/b?comp=block",
+        {"x-ms-copy-source": source, header: "Bearer source-token"},
+    )
+
+
+@pytest.mark.parametrize("source", COPY_SOURCES_REFUSED)
+def test_a_copy_source_token_for_an_untrusted_source_is_refused(source: str) -> None:
+    inner, async_inner = RecordingTransport(), AsyncRecordingTransport()
+    with pytest.raises(UntrustedDestinationError, match="x-ms-copy-source"):
+        GuardedTransport(inner).send(_copy(source))
+    with pytest.raises(UntrustedDestinationError, match="x-ms-copy-source"):
+        asyncio.run(
+            AsyncGuardedTransport(async_inner).send(_copy(source, "X-MS-COPY-SOURCE-AUTHORIZATION"))
+        )
+    assert inner.sent == async_inner.sent == []
+
+
+def test_a_copy_source_token_for_a_trusted_source_passes() -> None:
+    inner, async_inner = RecordingTransport(), AsyncRecordingTransport()
+    request = _copy("https://src.blob.core.windows.net/c/b")
+    GuardedTransport(inner).send(request)
+    asyncio.run(AsyncGuardedTransport(async_inner).send(request))
+    assert inner.sent == async_inner.sent == [request]
+
+
+# --- Issue 11, item 1 through the storage helpers: the host that is checked is the host that
+# --- is connected to (IDNA 2003 folds ß and ς; requests and aiohttp keep them) --------------
+
+IDNA_DIFFERENTIAL = [
+    ("https://acct.busineß.test", "*.business.test"),
+    ("https://acct.\u03c2.test", "*.\u03c3.test"),  # final sigma vs sigma
+]
+
+
+class _Sent(Exception):
+    """Raised by the stopping transports: a request reached the inner transport."""
+
+
+class _StoppingTransport(RecordingTransport):
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        super().send(request)
+        raise _Sent(request.url)
+
+
+class _AsyncStoppingTransport(AsyncRecordingTransport):
+    async def send(self, request: Any, **kwargs: Any) -> Any:
+        await super().send(request)
+        raise _Sent(request.url)
+
+
+class _AsyncFakeCredential:
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("fake-access-token", 2**31)
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("url", "entry"), IDNA_DIFFERENTIAL)
+def test_storage_helper_never_sends_a_token_to_the_uts46_host_of_a_folded_name(
+    url: str, entry: str
+) -> None:
+    inner = _StoppingTransport()
+
+    def build_and_send() -> None:
+        client = blob_service_client(
+            url,
+            credential=FakeCredential(),
+            trusted_microsoft_suffixes=entry,
+            transport=inner,
+            retry_total=0,
+        )
+        client.get_service_properties()
+
+    with pytest.raises(UntrustedDestinationError, match="IDNA 2003"):
+        build_and_send()
+    assert inner.sent == []
+
+
+@pytest.mark.parametrize(("url", "entry"), IDNA_DIFFERENTIAL)
+def test_async_storage_helper_never_sends_a_token_to_the_uts46_host_of_a_folded_name(
+    url: str, entry: str
+) -> None:
+    from azlogin.storage import aio
+
+    inner = _AsyncStoppingTransport()
+
+    async def main() -> None:
+        client = aio.blob_service_client(
+            url,
+            credential=_AsyncFakeCredential(),
+            trusted_microsoft_suffixes=entry,
+            transport=inner,
+            retry_total=0,
+        )
+        await client.get_service_properties()
+
+    with pytest.raises(UntrustedDestinationError, match="IDNA 2003"):
+        asyncio.run(main())
+    assert inner.sent == []
+
+
+@pytest.mark.parametrize(("url", "entry"), IDNA_DIFFERENTIAL)
+def test_the_guard_refuses_a_hop_to_a_folded_name(url: str, entry: str) -> None:
+    trusted = TrustedSuffixes(extra=entry)
+    inner, async_inner = RecordingTransport(), AsyncRecordingTransport()
+    with pytest.raises(UntrustedDestinationError):
+        GuardedTransport(inner, trusted_suffixes=trusted).send(_request(url + "/c"))
+    with pytest.raises(UntrustedDestinationError):
+        asyncio.run(
+            AsyncGuardedTransport(async_inner, trusted_suffixes=trusted).send(_request(url + "/c"))
+        )
+    assert inner.sent == async_inner.sent == []
+
+
+# Item 3 through the storage clients: the SDK's own source_authorization= header.
+
+
+def test_a_storage_client_copying_from_an_untrusted_source_with_a_token_sends_nothing() -> None:
+    from azlogin.storage import blob_client
+
+    inner = _StoppingTransport()
+    client = blob_client(
+        "https://acct.blob.core.windows.net/c/b",
+        credential=FakeCredential(),
+        transport=inner,
+        retry_total=0,
+    )
+    with pytest.raises(UntrustedDestinationError, match="x-ms-copy-source"):
+        client.upload_blob_from_url(
+            "https://evil.test/c/b", source_authorization="Bearer source-token"
+        )
+    assert inner.sent == []
+
+
+def test_an_async_storage_client_copying_from_an_untrusted_source_sends_nothing() -> None:
+    from azlogin.storage import aio
+
+    inner = _AsyncStoppingTransport()
+
+    async def main() -> None:
+        client = aio.blob_client(
+            "https://acct.blob.core.windows.net/c/b",
+            credential=_AsyncFakeCredential(),
+            transport=inner,
+            retry_total=0,
+        )
+        await client.upload_blob_from_url(
+            "https://evil.test/c/b", source_authorization="Bearer source-token"
+        )
+
+    with pytest.raises(UntrustedDestinationError, match="x-ms-copy-source"):
+        asyncio.run(main())
+    assert inner.sent == []
+
+
+# --- Issue 11, item 16: closing a client closes the guard and its inner transport -----------
+
+_SPN_ENV = {
+    "AZCOPY_AUTO_LOGIN_TYPE": "SPN",
+    "AZCOPY_SPA_APPLICATION_ID": "a",
+    "AZCOPY_SPA_CLIENT_SECRET": "s",
+    "AZCOPY_TENANT_ID": "t",
+}
+_CLIENT_URLS = {
+    "blob_service_client": "https://acct.blob.core.windows.net",
+    "container_client": "https://acct.blob.core.windows.net/c",
+    "blob_client": "https://acct.blob.core.windows.net/c/b",
+    "datalake_service_client": "https://acct.dfs.core.windows.net",
+    "share_service_client": "https://acct.file.core.windows.net",
+}
+
+
+class _ClosingTransport(RecordingTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = 0
+
+    def close(self) -> None:
+        self.closed += 1
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+
+class _AsyncClosingTransport(AsyncRecordingTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = 0
+
+    async def close(self) -> None:
+        self.closed += 1
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.close()
+
+
+@pytest.mark.parametrize("helper", sorted(_CLIENT_URLS))
+def test_closing_a_storage_client_closes_the_inner_transport(helper: str) -> None:
+    from azlogin import storage
+
+    inner = _ClosingTransport()
+    client = getattr(storage, helper)(
+        _CLIENT_URLS[helper], env=_SPN_ENV, token_store="none", transport=inner
+    )
+    client.close()
+    assert inner.closed >= 1
+    # and with the default inner transport (RequestsTransport): closing raises nothing
+    getattr(storage, helper)(_CLIENT_URLS[helper], env=_SPN_ENV, token_store="none").close()
+
+
+@pytest.mark.parametrize("helper", sorted(_CLIENT_URLS))
+def test_closing_an_async_storage_client_closes_the_inner_transport(helper: str) -> None:
+    from azlogin.storage import aio
+
+    inner = _AsyncClosingTransport()
+
+    async def main() -> None:
+        client = getattr(aio, helper)(
+            _CLIENT_URLS[helper], env=_SPN_ENV, token_store="none", transport=inner
+        )
+        await client.close()
+        default = getattr(aio, helper)(_CLIENT_URLS[helper], env=_SPN_ENV, token_store="none")
+        await default.close()
+        await client.credential.close()
+        await default.credential.close()
+
+    asyncio.run(main())
+    assert inner.closed >= 1
+
+
+def test_the_guard_can_be_exited_without_arguments() -> None:
+    inner, async_inner = _ClosingTransport(), _AsyncClosingTransport()
+    GuardedTransport(inner).__exit__()
+    asyncio.run(AsyncGuardedTransport(async_inner).__aexit__())
+    assert inner.closed == async_inner.closed == 1

@@ -1,8 +1,11 @@
-"""GuardedTransport: refuses, before a byte is sent, a bearer token bound for an untrusted host.
+"""GuardedTransport: refuses, before a byte is sent, a credential bound for an untrusted host.
 
 It wraps the transport, the last stage of an azure-core pipeline, so every hop is checked:
 the first request, each retry, the secondary-host fallback and every redirect, whatever the
-policies above it decided.
+policies above it decided. A request carries a credential when it has an ``Authorization``
+header (any scheme: Bearer, SharedKey, Basic, ...), ``x-ms-authorization-auxiliary`` or
+``x-ms-copy-source-authorization``; with the last one the service presents the credential
+to the ``x-ms-copy-source`` URL, so that URL is checked too.
 """
 
 from __future__ import annotations
@@ -16,24 +19,46 @@ from typing import Any
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
 from ._config.trust import TrustedSuffixes
+from ._errors import UntrustedDestinationError
 
-__all__ = ["AsyncGuardedTransport", "GuardedTransport", "check_request"]
+__all__ = ["CREDENTIAL_HEADERS", "AsyncGuardedTransport", "GuardedTransport", "check_request"]
 
 _LOGGER = logging.getLogger("azlogin.guard")
 
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "x-ms-authorization-auxiliary", "x-ms-copy-source-authorization"}
+)
+"""Headers (lowercase) whose presence means the request carries a credential."""
+_COPY_SOURCE = "x-ms-copy-source"
+_COPY_SOURCE_AUTHORIZATION = "x-ms-copy-source-authorization"
 
-def carries_bearer_token(headers: Mapping[str, str]) -> bool:
-    """Whether an ``Authorization: Bearer ...`` header is present (names and scheme fold case)."""
-    return any(
-        name.lower() == "authorization" and value.strip().lower().startswith("bearer")
-        for name, value in headers.items()
-    )
+
+def credential_headers(headers: Mapping[str, str]) -> frozenset[str]:
+    """The credential-carrying headers present, lowercased (any value, any scheme)."""
+    return frozenset(name.lower() for name in headers) & CREDENTIAL_HEADERS
+
+
+def copy_source(headers: Mapping[str, str]) -> str | None:
+    """The ``x-ms-copy-source`` URL, whatever the case of the header's name."""
+    return next((value for name, value in headers.items() if name.lower() == _COPY_SOURCE), None)
 
 
 def check_request(url: str, headers: Mapping[str, str], trusted: TrustedSuffixes) -> None:
-    """Raise UntrustedDestinationError if a bearer token would go to an untrusted or http URL."""
-    if carries_bearer_token(headers):
-        trusted.check(url)
+    """Raise UntrustedDestinationError if a credential would go to an untrusted or http URL:
+    the request's own, or the copy source the service presents a copy-source token to."""
+    carried = credential_headers(headers)
+    if not carried:
+        return
+    trusted.check(url)
+    source = copy_source(headers)
+    if _COPY_SOURCE_AUTHORIZATION in carried and source is not None:
+        try:
+            trusted.check(source)
+        except UntrustedDestinationError as refused:
+            raise UntrustedDestinationError(
+                f"The service would present x-ms-copy-source-authorization to the "
+                f"x-ms-copy-source URL, which is refused: {refused}"
+            ) from None
 
 
 class _Guard:
@@ -62,7 +87,7 @@ class GuardedTransport(_Guard, HttpTransport[Any, Any]):
     """Wraps any azure-core ``HttpTransport``; see the module docstring.
 
     ``inner`` defaults to azure-core's ``RequestsTransport``; ``trusted_suffixes`` to AzCopy's
-    defaults. Requests without a bearer token pass untouched.
+    defaults. Requests without a credential header pass untouched.
     """
 
     _default_inner = "RequestsTransport"
@@ -87,10 +112,10 @@ class GuardedTransport(_Guard, HttpTransport[Any, Any]):
 
     def __exit__(
         self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:  # azure-core's PipelineClient.close() calls it with no arguments
         self.inner.__exit__(exc_type, exc, traceback)
 
     def __repr__(self) -> str:
