@@ -34,7 +34,8 @@ def test_cli_reference_is_the_real_help_output() -> None:
 
     script = Path(sys.executable).parent / "azlogin"
     blocks = list(HELP_BLOCK.finditer((DOCS / "cli.md").read_text()))
-    assert [b["command"] for b in blocks] == ["azlogin", "login", "login status", "logout", "env"]
+    expected = ["azlogin", "login", "login status", "logout", "token", "env"]
+    assert [b["command"] for b in blocks] == expected
     for block in blocks:
         command = [] if block["command"] == "azlogin" else block["command"].split()
         real = subprocess.run(
