@@ -29,6 +29,8 @@ MODULE_TIERS = {
     "test_no_secret_leaks": "functional",  # python -m azlogin, in subprocesses
     "test_persistence_processes": "functional",  # forked children
     "test_token_engine_end_to_end": "functional",  # EntraEmulator()s of its own (short_lived)
+    "test_store_hardening": "functional",  # forked and setuid children, 12 scrypt processes
+    "test_hardening": "functional",  # children in mount namespaces
 }
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import os
 import traceback
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +27,7 @@ MARK = "Fuzz-Secret-7f3a9c"
 """Every secret value contains it, so a leak of any part of a secret shows."""
 
 _awkward = st.sampled_from(
-    ["", " ", "\x00", "\ud800", "\udcff", "~nosuchuser/x", "..", "/", "/tmp", "/dev/null",
+    ["", " ", "\x00", "\ud800", "\udcff", "~nosuchuser/x", "/dev/null",
      "x" * 5000, "https://", "http://login.test", "SPN", "msi", "DEVICE", "WORKLOAD", "AZCLI",
      "*", "*.com", "com", ";;", "1.2.3.4", "[::1]", "ß", "c" * 300]
 )  # fmt: skip
@@ -35,6 +37,14 @@ _envs = st.dictionaries(st.sampled_from(PLAIN_NAMES), _values, max_size=8).flatm
         st.sampled_from(SECRET_NAMES), _values.map(lambda value: value + MARK), max_size=3
     ).map(lambda secret: {**plain, **secret})
 )
+
+
+@pytest.fixture
+def in_tmp(private_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relative store directories land in this test's own folder, never in the checkout."""
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
 
 
 def _rendered(error: BaseException) -> str:
@@ -50,7 +60,7 @@ def _rendered(error: BaseException) -> str:
 )
 @given(env=_envs)
 def test_any_environment_gives_a_credential_or_a_named_error(
-    env: dict[str, str], private_home: object
+    env: dict[str, str], in_tmp: None
 ) -> None:
     error: BaseException | None = None
     try:
@@ -69,7 +79,7 @@ def test_any_environment_gives_a_credential_or_a_named_error(
 )
 @given(store_dir=_values, passphrase=_values)
 def test_the_cli_answers_any_store_setting_in_one_line(
-    store_dir: str, passphrase: str, private_home: object
+    store_dir: str, passphrase: str, in_tmp: None
 ) -> None:
     environ = {"AZLOGIN_STORE_DIR": store_dir, "AZLOGIN_STORE_PASSPHRASE": passphrase + MARK}
     out, err = io.StringIO(), io.StringIO()

@@ -17,6 +17,7 @@ from azlogin._config.keywords import parse_keywords
 from azlogin._config.plan import make_plan
 from azlogin._config.saved import SavedLogin
 from azlogin.cli import main
+from azlogin.persistence import PassphraseKey, StaticKey
 from azlogin.persistence._default import StoreOpener
 from azlogin.testing import EntraEmulator
 from tests.support import SECRET
@@ -45,7 +46,8 @@ def test_records_holding_secrets_refuse_to_pickle(certificates: dict[str, str]) 
         file=Setting("AZCOPY_SPA_CERT_PATH"),
         secret=Setting("AZCOPY_SPA_CERT_PASSWORD"),
     )
-    for record in (settings, SavedLogin("SPN", SPN), material):
+    keys = (PassphraseKey(SECRET), StaticKey(SECRET.encode()[:32].ljust(32, b"-")))
+    for record in (settings, SavedLogin("SPN", SPN), material, *keys):
         with pytest.raises(TypeError, match="holds a secret") as caught:
             pickle.dumps(record)
         assert not _leaks(caught.value, SECRET)

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -31,13 +32,25 @@ print(hashlib.sha256(credential.get_token().token.encode()).hexdigest())
 """
 
 
+# Only the passphrase gives a key (the OS secret store and the kernel keyring say no), and
+# every child, once imported, waits for START_AT: they all open the new store at once.
+PASSPHRASE_ONLY = """
+import os, time
+import azlogin.persistence._keys as keys
+def _unavailable(self, store_id, directory):
+    raise keys.KeyUnavailable("disabled for this test")
+keys.OsSecretStoreKey.key_for = keys.KernelKeyringKey.key_for = _unavailable
+time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))
+"""
+
+
 def _start_processes(
-    count: int, env: dict[str, str], ca: str, process_env: dict[str, str]
+    count: int, env: dict[str, str], ca: str, process_env: dict[str, str], code: str = CHILD
 ) -> list[str]:
     child_env = {**os.environ, **process_env, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", CHILD, json.dumps(env), ca],
+            [sys.executable, "-c", code, json.dumps(env), ca],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -60,6 +73,17 @@ def test_16_processes_with_the_default_store_make_one_token_request(
     assert len(set(tokens)) == 1
     assert emulator.requests["token"] == 1
     assert emulator.requests["openid-configuration"] <= 1
+
+
+def test_16_first_processes_with_a_passphrase_key_make_one_token_request(
+    emulator: EntraEmulator,
+) -> None:
+    """They race to create the store's salt: all must derive the same key (one salt)."""
+    env = {**emulator.env("SPN"), "AZLOGIN_STORE_PASSPHRASE": "correct horse"}
+    start = {"START_AT": str(time.time() + 5)}
+    tokens = _start_processes(16, env, emulator.ca_path, start, PASSPHRASE_ONLY + CHILD)
+    assert len(set(tokens)) == 1
+    assert emulator.requests["token"] == 1
 
 
 def test_16_processes_through_imds_make_one_request(emulator: EntraEmulator) -> None:

@@ -34,6 +34,8 @@ def resolve(
     saved = stores.saved_login() if needs_saved_login(request, environ) else None
     plan = make_plan(request, environ, saved, url=url, asynchronous=asynchronous)
     store, reason = stores.open(plan.store)
+    if store is None or not store.shared:  # this process only: no cross-process lock
+        return replace(plan, token_store=store, store_reason=reason)
     directory = getattr(store, "directory", None) or default_directory(environ)
     return replace(
         plan, token_store=store, store_reason=reason, lock_directory=Path(directory) / "locks"

@@ -61,9 +61,7 @@ def run_token(arguments: argparse.Namespace, environ: Mapping[str, str], out: Te
         out,
         {
             "accessToken": token.token,
-            "expiresOn": datetime.fromtimestamp(token.expires_on).strftime(
-                "%Y-%m-%d %H:%M:%S.%f"
-            ),
+            "expiresOn": datetime.fromtimestamp(token.expires_on).strftime("%Y-%m-%d %H:%M:%S.%f"),
             "expires_on": token.expires_on,
             "tenant": tenant,
             "tokenType": token.token_type or "Bearer",

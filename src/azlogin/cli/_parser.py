@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Print an access token (Azure Storage's by default) for tools outside Python.",
         description="Print an access token from the AZCOPY_* environment or the saved login, "
         "served from the token store while it is valid (no network request). Text output is "
-        "the bare token, for `curl -H \"Authorization: Bearer $(azlogin token)\"`; "
+        'the bare token, for `curl -H "Authorization: Bearer $(azlogin token)"`; '
         "--output-type json prints the fields of `az account get-access-token`. The token goes "
         "to stdout only; it is never logged.",
     )

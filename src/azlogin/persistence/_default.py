@@ -16,7 +16,7 @@ from pathlib import Path
 from .._config.keywords import StoreSpec
 from .._config.saved import LOGIN_ITEM, SavedLogin
 from .._config.variables import STORE_DIR, STORE_PASSPHRASE
-from .._errors import TokenStoreError
+from .._errors import ConfigurationError, TokenStoreError
 from ._file_store import EncryptedFileStore
 from ._keys import KernelKeyringKey, OsSecretStoreKey, PassphraseKey
 from ._memory import MemoryStore
@@ -35,10 +35,71 @@ class StoreChoice:
     reason: str
 
 
+_PATH_MAX = 4096
+"""Linux's limit on a path, in bytes with its NUL: a longer one fails in every system call."""
+_NAME_MAX = 255
+"""The limit on one name in a path, in bytes, on Linux, macOS and Windows file systems."""
+
+
+def path_problem(value: str) -> str | None:
+    """Why ``value`` cannot name a directory on any file system, or None. Pure."""
+    if "\x00" in value:
+        return "contains a NUL byte"
+    try:
+        encoded = os.fsencode(value)
+    except UnicodeEncodeError:
+        return "is not valid text for a file name (it holds a lone surrogate)"
+    if len(encoded) >= _PATH_MAX:
+        return f"is {len(encoded):,} bytes long (the limit is {_PATH_MAX - 1:,})"
+    if os.altsep:
+        encoded = encoded.replace(os.fsencode(os.altsep), os.fsencode(os.sep))
+    if any(len(name) > _NAME_MAX for name in encoded.split(os.fsencode(os.sep))):
+        return f"has a name longer than {_NAME_MAX} bytes"
+    return None
+
+
 def default_directory(env: Mapping[str, str]) -> Path:
-    """``$AZLOGIN_STORE_DIR``, else ``~/.azlogin``."""
+    """``$AZLOGIN_STORE_DIR``, else ``~/.azlogin``.
+
+    ConfigurationError naming AZLOGIN_STORE_DIR when its value cannot name a directory (a NUL
+    byte, a lone surrogate, too long, ``~user`` for no such user). TokenStoreError when it is
+    unset and this user has no home directory (HOME unset and no passwd entry, as for an
+    arbitrary uid in a container): no store can be had here, which the implicit default
+    answers with this process only. Whether the directory is safe is checked when the store
+    is opened (TokenStoreError)."""
     configured = (env.get(STORE_DIR.name) or "").strip()
-    return Path(configured).expanduser() if configured else Path.home() / ".azlogin"
+    if not configured:
+        return _home() / ".azlogin"
+    problem = path_problem(configured)
+    if problem:
+        raise ConfigurationError(
+            f"{STORE_DIR.name} {problem}; set it to the path of a private directory (yours, "
+            "mode 0700, or one azlogin may create).",
+            variable=STORE_DIR.name,
+        )
+    expanded = os.path.expanduser(configured)
+    if expanded.startswith("~"):
+        user = configured.split("/", 1)[0][:40]
+        raise ConfigurationError(
+            f"{STORE_DIR.name} starts with {user!r}, which names no user with a home "
+            "directory here; set it to the full path of a private directory.",
+            variable=STORE_DIR.name,
+        )
+    return Path(expanded)
+
+
+def _home() -> Path:
+    try:
+        home: Path | None = Path.home()
+    except (RuntimeError, KeyError, OSError):
+        home = None
+    if home is None or path_problem(str(home)):
+        raise TokenStoreError(
+            "The token store lives in ~/.azlogin, but this user has no usable home directory "
+            "(HOME is unset or malformed, and no passwd entry gives one); set HOME, or "
+            f"{STORE_DIR.name} to the path of a private directory."
+        )
+    return home
 
 
 def key_sources(env: Mapping[str, str]) -> list[KeySource]:
@@ -86,8 +147,13 @@ class StoreOpener:
         return self._saved[0]
 
     def _read_saved_login(self) -> SavedLogin | None:
-        if not default_directory(self.env).is_dir():
-            return None  # nothing was ever saved: no directory to create, no key to look up
+        try:
+            if not default_directory(self.env).is_dir():
+                return None  # nothing was ever saved: no directory to create, no key to look up
+        except TokenStoreError:  # no home directory: nothing can have been saved
+            return None
+        except OSError:
+            pass  # cannot even look: let opening the store say why (below)
         try:
             store = self.default().store
         except TokenStoreError:

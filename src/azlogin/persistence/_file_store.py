@@ -3,7 +3,12 @@
 File format (version 1): ``b"AZLS" | version (1 byte) | nonce (12 bytes) | ciphertext+tag``.
 The associated data binds the format version and the item's key, so a file copied over
 another item's name does not decrypt. Anything that does not decrypt (tampered, truncated,
-another key, another version) is a miss, logged, never served and never a crash.
+another key, another version) is a miss, logged, never served and never a crash; so is a
+symlink, FIFO, device or directory where an item should be (never followed, never read).
+
+The directory is opened and checked once, when the store is made (see
+:mod:`azlogin.persistence._files`), and every item is read, written and removed relative to
+that open directory; temp files left by writers killed mid-write are removed then too.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .._errors import TokenStoreError
-from ._files import atomic_write, private_directory, read_private, remove_file
+from ._files import StoreDirectory, open_directory, shown
 from ._protocol import KeySource, KeyUnavailable
 
 __all__ = ["EncryptedFileStore", "InsecurePlaintextFileStore", "item_file_name"]
@@ -36,8 +41,9 @@ def item_file_name(key: str) -> str:
 
 
 def store_id(directory: Path) -> str:
-    """A name for the store's key in a key source: stable for one directory."""
-    return hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:32]
+    """A name for the store's key in a key source: stable for one directory (digest of its
+    path's bytes, so a name with undecodable bytes, a ``\\udcXX`` in Python, works too)."""
+    return hashlib.sha256(os.fsencode(directory.resolve())).hexdigest()[:32]
 
 
 class EncryptedFileStore:
@@ -50,7 +56,8 @@ class EncryptedFileStore:
     shared = True
 
     def __init__(self, path: str | os.PathLike[str], *, key_sources: Sequence[KeySource]) -> None:
-        self.directory = private_directory(path)
+        self._folder = _open_store_directory(path)
+        self.directory = self._folder.path
         reasons = []
         for source in key_sources:
             try:
@@ -63,7 +70,7 @@ class EncryptedFileStore:
             return
         tried = "; ".join(reasons) or "no key source was given"
         raise TokenStoreError(
-            f"No encryption key for the token store in {str(self.directory)!r} ({tried}). "
+            f"No encryption key for the token store in {shown(self.directory)} ({tried}). "
             "Options: run an OS secret store (a Secret Service such as gnome-keyring on "
             "Linux), allow keyctl, set AZLOGIN_STORE_PASSPHRASE, use token_store='memory' "
             "(this process only), or opt into InsecurePlaintextFileStore."
@@ -74,7 +81,7 @@ class EncryptedFileStore:
 
     def load(self, key: str) -> bytes | None:
         path = self._path(key)
-        blob = read_private(path)
+        blob = self._folder.read(path.name)
         if blob is None:
             return None
         if len(blob) < _HEADER + 16 or blob[: len(MAGIC)] != MAGIC:
@@ -102,18 +109,39 @@ class EncryptedFileStore:
     def save(self, key: str, value: bytes) -> None:
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, value, _associated(key))
-        try:
-            atomic_write(self._path(key), MAGIC + bytes([VERSION]) + nonce + sealed)
-        except OSError as error:
-            raise TokenStoreError(
-                f"The token store in {str(self.directory)!r} cannot be written ({error.strerror})."
-            ) from None
+        _write(self._folder, item_file_name(key), MAGIC + bytes([VERSION]) + nonce + sealed)
 
     def delete(self, key: str) -> bool:
-        return remove_file(self._path(key))
+        return _remove(self._folder, item_file_name(key))
 
     def __repr__(self) -> str:
         return f"EncryptedFileStore({str(self.directory)!r}, key from {self.key_source})"
+
+
+def _open_store_directory(path: str | os.PathLike[str]) -> StoreDirectory:
+    """The store's directory, created or checked, open; stale temp files removed."""
+    folder = open_directory(path)
+    folder.remove_stale_temporaries()
+    return folder
+
+
+def _write(folder: StoreDirectory, name: str, data: bytes) -> None:
+    try:
+        folder.write(name, data)
+    except OSError as error:
+        raise TokenStoreError(
+            f"The token store in {shown(folder.path)} cannot be written ({error.strerror})."
+        ) from None
+
+
+def _remove(folder: StoreDirectory, name: str) -> bool:
+    try:
+        return folder.remove(name)
+    except OSError as error:
+        raise TokenStoreError(
+            f"An item of the token store in {shown(folder.path)} cannot be removed "
+            f"({error.strerror}); remove {name} yourself."
+        ) from None
 
 
 def _derive(master: bytes, identity: str) -> bytes:
@@ -134,22 +162,23 @@ class InsecurePlaintextFileStore:
     shared = True
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.directory = private_directory(path)
+        self._folder = _open_store_directory(path)
+        self.directory = self._folder.path
         _LOGGER.warning(
             "Tokens will be stored UNENCRYPTED in %s (InsecurePlaintextFileStore).", self.directory
         )
 
-    def _path(self, key: str) -> Path:
-        return self.directory / (item_file_name(key) + ".plain")
+    def _name(self, key: str) -> str:
+        return item_file_name(key) + ".plain"
 
     def load(self, key: str) -> bytes | None:
-        return read_private(self._path(key))
+        return self._folder.read(self._name(key))
 
     def save(self, key: str, value: bytes) -> None:
-        atomic_write(self._path(key), value)
+        _write(self._folder, self._name(key), value)
 
     def delete(self, key: str) -> bool:
-        return remove_file(self._path(key))
+        return _remove(self._folder, self._name(key))
 
     def __repr__(self) -> str:
         return f"InsecurePlaintextFileStore({str(self.directory)!r})"

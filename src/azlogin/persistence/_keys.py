@@ -8,6 +8,7 @@ uses on Linux), a passphrase (scrypt). Each source either gives the key or says 
 from __future__ import annotations
 
 import base64
+import contextlib
 import ctypes
 import ctypes.util
 import hashlib
@@ -15,10 +16,12 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from ._files import atomic_write, read_private
+from .._errors import refuse_pickling
+from ._files import StoreDirectory, open_directory
 from ._keyring import usable_keyring
+from ._locks import FileLock
 from ._protocol import KeySource, KeyUnavailable
 
 __all__ = [
@@ -31,6 +34,8 @@ __all__ = [
 ]
 
 KEY_BYTES = 32
+SALT_BYTES = 16
+SALT_FILE = "passphrase.salt"
 _SERVICE = "azlogin-token-store"
 _ACCOUNT = "master-key"
 
@@ -50,6 +55,9 @@ class StaticKey:
 
     def __repr__(self) -> str:
         return "StaticKey(<hidden>)"
+
+    def __reduce__(self) -> Any:
+        raise refuse_pickling(self)
 
 
 class OsSecretStoreKey:
@@ -122,7 +130,12 @@ class KernelKeyringKey:
 
 
 class PassphraseKey:
-    """The key, derived with scrypt from a passphrase and a random salt kept in the store."""
+    """The key, derived with scrypt from a passphrase and a random salt kept in the store.
+
+    Every process derives the same key: the salt file is created once, atomically (see
+    :func:`shared_salt`). The passphrase is encoded as UTF-8 with lone surrogates passed
+    through ("surrogatepass"), so any ``str`` works and no encoding error carries it.
+    """
 
     name = "a passphrase"
 
@@ -132,18 +145,50 @@ class PassphraseKey:
         self._passphrase = passphrase
 
     def key_for(self, store_id: str, directory: Path) -> bytes:
-        salt_file = directory / "passphrase.salt"
-        salt = read_private(salt_file)
-        if salt is None or len(salt) != 16:
-            salt = os.urandom(16)
-            atomic_write(salt_file, salt)
+        folder = open_directory(directory, create=False)
+        try:
+            salt = shared_salt(folder)
+        finally:
+            folder.close()
         return hashlib.scrypt(
-            self._passphrase.encode("utf-8"), salt=salt, n=2**15, r=8, p=1, maxmem=64 * 2**20,
-            dklen=KEY_BYTES,
+            self._passphrase.encode("utf-8", "surrogatepass"), salt=salt, n=2**15, r=8, p=1,
+            maxmem=64 * 2**20, dklen=KEY_BYTES,
         )  # fmt: skip
 
     def __repr__(self) -> str:
         return "PassphraseKey(<hidden>)"
+
+    def __reduce__(self) -> Any:
+        raise refuse_pickling(self)
+
+
+def shared_salt(folder: StoreDirectory) -> bytes:
+    """The store's passphrase salt, the same for every process.
+
+    A missing salt is created with a hard link of a complete temp file, which fails when the
+    name exists: of processes racing on first use one wins, and the others read its salt. A
+    damaged one (wrong size, a symlink, not a regular file), or a missing one on a file
+    system without hard links, is written under a lock and read again, so racing processes
+    also agree then.
+    """
+    salt = _usable(folder.read(SALT_FILE))
+    if salt is None:
+        with contextlib.suppress(OSError):  # no hard links here: the lock below decides
+            folder.create(SALT_FILE, os.urandom(SALT_BYTES))  # False: another was first
+        salt = _usable(folder.read(SALT_FILE))
+    if salt is None:
+        with FileLock(folder.path / (SALT_FILE + ".lock")):
+            salt = _usable(folder.read(SALT_FILE))
+            if salt is None:
+                folder.write(SALT_FILE, os.urandom(SALT_BYTES))
+                salt = _usable(folder.read(SALT_FILE))
+    if salt is None:
+        raise KeyUnavailable(f"the passphrase salt in {folder.path} cannot be kept")
+    return salt
+
+
+def _usable(salt: bytes | None) -> bytes | None:
+    return salt if salt is not None and len(salt) == SALT_BYTES else None
 
 
 def _reason(error: BaseException) -> str:

@@ -1,15 +1,36 @@
 """A per-key lock between processes: an OS file lock, released by the kernel when its holder
-exits or is killed (SIGKILL included), so a crash never leaves a stale lock behind."""
+exits or is killed (SIGKILL included), so a crash never leaves a stale lock behind.
+
+The lock file is opened relative to a descriptor of its directory, checked like a store
+directory (ours, not writable by others), with ``O_NOFOLLOW``: a symlink planted where a
+lock file should be (dangling, so following it would create a file with this user's rights)
+is logged and replaced by a lock file, never followed.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
+import stat
 import sys
 from pathlib import Path
 from types import TracebackType
 
+from .._errors import TokenStoreError
+from ._files import StoreDirectory, open_directory, shown
+
 __all__ = ["FileLock", "lock_for"]
+
+_LOGGER = logging.getLogger("azlogin.persistence")
+_FLAGS = (
+    os.O_RDWR
+    | os.O_CREAT
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted there never blocks the open
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -38,7 +59,11 @@ class FileLock:
         self._descriptor: int | None = None
 
     def __enter__(self) -> FileLock:
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        directory = open_directory(self.path.parent, create=False)
+        try:
+            descriptor = _open_lock_file(directory, self.path.name)
+        finally:
+            directory.close()
         try:
             _lock(descriptor)
         except BaseException:
@@ -59,6 +84,42 @@ class FileLock:
                 _unlock(descriptor)
             finally:
                 os.close(descriptor)
+
+
+def _open_lock_file(directory: StoreDirectory, name: str) -> int:
+    """An open lock file ``name`` in ``directory``, a regular file of ours (created 0600).
+    Anything else there (a symlink, a FIFO, another user's file) is logged and replaced once:
+    nobody holds a lock on it, since azlogin never opens one."""
+    for attempt in (1, 2):
+        try:
+            descriptor = directory.open(name, _FLAGS, 0o600)
+        except OSError as error:
+            if error.errno not in (errno.ELOOP, errno.EMLINK):
+                raise
+            what = "a symlink (never followed)"
+        else:
+            if _ours(os.fstat(descriptor)):
+                return descriptor
+            os.close(descriptor)
+            what = "not a regular file of yours"
+        if attempt == 2:
+            break
+        _LOGGER.warning(
+            "Token store lock file %s was %s; replacing it.", directory.path / name, what
+        )
+        try:
+            directory.remove(name)
+        except OSError:
+            break
+    raise TokenStoreError(
+        f"Token store lock file {shown(directory.path / name)} is not a regular file of yours "
+        "and cannot be replaced; remove it, or choose another directory with AZLOGIN_STORE_DIR."
+    )
+
+
+def _ours(info: os.stat_result) -> bool:
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return stat.S_ISREG(info.st_mode) and mine
 
 
 def lock_for(directory: Path, key: str) -> FileLock:
