@@ -14,6 +14,8 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "azure_cli", "lint", "typecheck"]
 
 PYTHON = ["3.11"]
+EXTRAS = "testing,storage,aio,fsspec,polars,obstore,deltalake,duckdb,pyarrow"
+"""Every extra: the suite runs each integration for real."""
 TEST_DEPS = [
     "pytest>=8",
     "hypothesis>=6.100",
@@ -66,7 +68,7 @@ def system_packages(session: nox.Session) -> None:
 
 def install_suite(session: nox.Session, *extra: str) -> None:
     """The package with every extra, and what the test suite imports."""
-    session.install("-e", ".[testing,storage,aio,fsspec]", *TEST_DEPS, *extra)
+    session.install("-e", f".[{EXTRAS}]", *TEST_DEPS, *extra)
 
 
 @nox.session(python=PYTHON)
@@ -107,7 +109,7 @@ def azure_cli(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """azlogin next to azure-identity against the emulator; writes docs/performance.md."""
-    session.install("-e", ".[testing,storage,aio,fsspec]")
+    session.install("-e", f".[{EXTRAS}]")
     session.run("python", "benchmarks/bench_tokens.py", *session.posargs)
 
 
@@ -140,12 +142,12 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src/."""
-    session.install("-e", ".[testing,storage,aio,fsspec]", "mypy>=1.10")
+    session.install("-e", f".[{EXTRAS}]", "mypy>=1.10")
     session.run("mypy", "--strict", "src/azlogin")
 
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """Emulator + Azurite: credentials from AZCOPY_* variables, a blob round trip, the guard."""
-    session.install("-e", ".[testing,storage,aio,fsspec]")
+    session.install("-e", f".[{EXTRAS}]")
     session.run("python", "examples/demo.py")

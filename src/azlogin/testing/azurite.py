@@ -59,22 +59,36 @@ class Azurite:
     """The blob service on 127.0.0.1 with an ephemeral port, as a context manager.
 
     ``ca`` is a ``trustme.CA`` (such as ``EntraEmulator.ca``) that issues Azurite's certificate;
-    ``workdir`` holds the certificate and Azurite's data.
+    ``workdir`` holds the certificate and Azurite's data. ``host_style=True`` also serves
+    host-style URLs (``https://devstoreaccount1.blob.localhost:<port>``, what DuckDB's azure
+    extension builds; curl resolves ``*.localhost`` to loopback itself): its certificate names
+    that host too, and Azurite parses the account from a ``<account>.blob.localhost`` host.
     """
 
-    def __init__(self, ca: Any, workdir: Path) -> None:
+    def __init__(self, ca: Any, workdir: Path, *, host_style: bool = False) -> None:
         self._ca = ca
         self._workdir = workdir
+        self._host_style = host_style
         self._process: subprocess.Popen[str] | None = None
         self.url = ""
 
     @property
     def account_url(self) -> str:
+        """The path-style account URL: ``https://127.0.0.1:<port>/devstoreaccount1``."""
         return f"{self.url}/{ACCOUNT}"
+
+    @property
+    def host_style_url(self) -> str:
+        """``https://devstoreaccount1.blob.localhost:<port>`` (with ``host_style=True``)."""
+        port = self.url.rsplit(":", 1)[1]
+        return f"https://{ACCOUNT}.blob.localhost:{port}"
 
     def __enter__(self) -> Azurite:
         cert, key = self._workdir / "azurite.pem", self._workdir / "azurite-key.pem"
-        issued = self._ca.issue_cert("127.0.0.1", "localhost")
+        names = ["127.0.0.1", "localhost"]
+        if self._host_style:
+            names.append(f"{ACCOUNT}.blob.localhost")
+        issued = self._ca.issue_cert(*names)
         issued.cert_chain_pems[0].write_to_path(str(cert))
         issued.private_key_pem.write_to_path(str(key))
         data = self._workdir / "data"
@@ -83,9 +97,11 @@ class Azurite:
             azurite_blob_binary(),
             "--blobHost", "127.0.0.1", "--blobPort", "0",
             "--oauth", "basic", "--cert", str(cert), "--key", str(key),
-            "--skipApiVersionCheck", "--disableTelemetry", "--disableProductStyleUrl",
+            "--skipApiVersionCheck", "--disableTelemetry",
             "--location", str(data), "--silent",
         ]  # fmt: skip
+        if not self._host_style:
+            command.append("--disableProductStyleUrl")
         self._process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
