@@ -15,7 +15,13 @@ from azlogin.testing import EntraEmulator
 from azlogin.testing.azurite import Azurite
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SCRIPTS = ["blob_upload_download.py", "async_client.py", "pandas_adlfs.py", "dask_job.py"]
+SCRIPTS = [
+    "blob_upload_download.py",
+    "async_client.py",
+    "pandas_adlfs.py",
+    "dask_job.py",
+    "pyarrow_dataset.py",
+]
 
 
 @pytest.fixture

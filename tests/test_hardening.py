@@ -124,7 +124,10 @@ handler.emit = lambda record: warnings.append(record.getMessage())
 logging.getLogger("azlogin.persistence").addHandler(handler)
 failed = 0
 for _ in range(10):
-    credential = azlogin.get_credential(env, token_store=store, connection_verify=ca)
+    # A clock of its own keeps each credential's engine apart, as in separate processes.
+    credential = azlogin.get_credential(
+        env, token_store=store, connection_verify=ca, clock=lambda: __import__("time").time()
+    )
     try:
         credential.get_token()
     except Exception:

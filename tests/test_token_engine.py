@@ -430,3 +430,27 @@ def test_a_cancelled_task_never_leaves_the_cross_process_lock_taken(tmp_path: Pa
 
     threading.Thread(target=take_and_release, daemon=True).start()
     assert taken.wait(10), "the lock was left taken by the cancelled task's thread"
+
+
+def test_a_60_second_token_is_fetched_four_times_in_three_minutes(clock: Clock) -> None:
+    """Short-lived tokens are refreshed in the last fifth of their life (a 60-second token
+    after 48 s), not at once: a 3-minute job with a call a second makes 4 requests."""
+    fetcher = Fetcher(clock, lifetime=60)
+    cache = cache_for(fetcher, clock)
+    served = set()
+    for _ in range(180):
+        served.add(cache.get(KEY).token.token)
+        settle(cache)
+        clock.now += 1
+    assert fetcher.calls == 4
+    assert len(served) == 4
+
+
+def test_the_refresh_point_travels_with_the_token(clock: Clock) -> None:
+    """The stale point is the token's refresh_on, so a process that reads the token from a
+    shared store refreshes it at the same moment as the one that fetched it."""
+    fetcher = Fetcher(clock, lifetime=60)
+    info = cache_for(fetcher, clock).get(KEY).token
+    assert info.refresh_on == int(T0) + 48
+    hour = cache_for(Fetcher(clock), clock).get(KEY).token
+    assert hour.refresh_on == int(T0) + 3600 - 300  # the advisory margin for an hour's token

@@ -74,24 +74,27 @@ def short_lived() -> Iterator[EntraEmulator]:
         yield emulator
 
 
-def test_no_failed_call_during_a_60_second_outage(
+def test_no_failed_call_during_an_outage_while_the_cached_token_is_valid(
     short_lived: EntraEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [time.time()]
     env = managed_identity_env(short_lived.env("MSI"), monkeypatch)
     credential = azlogin.get_credential(env, clock=lambda: now[0])
-    first = credential.get_token().token
+    info = credential.get_token_info()
+    first = info.token
+    assert info.refresh_on is not None
     short_lived.fail("imds", status=503, times=-1)
     failures = 0
-    for _ in range(60):  # 60 emulated seconds, a call each
-        now[0] += 1
+    now[0] = info.refresh_on + 1  # stale from here: one background refresh starts, and fails
+    while now[0] < info.expires_on - 30:  # each emulated second until it is no longer usable
         try:
             assert credential.get_token().token == first
         except Exception:  # noqa: BLE001 - counted, that is the point
             failures += 1
+        now[0] += 1
     assert failures == 0
-    # The one background refresh did reach IMDS (azure-identity retries it on its own; the
-    # log line that follows its final failure is asserted in test_token_engine.py).
+    # The background refresh did reach IMDS (azure-identity retries it on its own; the log
+    # line that follows its final failure is asserted in test_token_engine.py).
     assert eventually(lambda: short_lived.requests["imds"] > 1)
 
 
@@ -213,3 +216,25 @@ def test_a_claims_challenge_replaces_the_revoked_token_in_the_shared_store(
     other = azlogin.get_credential(env, token_store=store, connection_verify=emulator.ca_path)
     assert other.get_token(enable_cae=True).token == fresh  # another process, from the store
     assert emulator.requests["token"] == 0
+
+
+def test_credentials_of_one_identity_share_one_engine_in_a_process(
+    emulator: EntraEmulator,
+) -> None:
+    """polars, deltalake and DuckDB each sign in: one token request for all of them; another
+    secret, or closing every holder, never shares."""
+    env = emulator.env("SPN")
+    first = azlogin.get_credential(env, connection_verify=emulator.ca_path, token_store="none")
+    second = azlogin.get_credential(env, connection_verify=emulator.ca_path, token_store="none")
+    assert first.get_token().token == second.get_token().token
+    assert emulator.requests["token"] == 1
+    wrong = {**env, "AZCOPY_SPA_CLIENT_SECRET": "another secret"}
+    other = azlogin.get_credential(wrong, connection_verify=emulator.ca_path, token_store="none")
+    with pytest.raises(ClientAuthenticationError):
+        other.get_token()
+    first.close()
+    assert second.get_token().token  # the shared azure-identity credential is still open
+    second.close()
+    third = azlogin.get_credential(env, connection_verify=emulator.ca_path, token_store="none")
+    third.get_token()
+    assert emulator.requests["token"] == 3  # the closed engine was not reused

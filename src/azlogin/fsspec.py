@@ -75,8 +75,13 @@ def filesystem(
     **kwargs: Any,
 ) -> Any:
     """A :class:`GuardedBlobFileSystem` for ``account``; keywords as :func:`storage_options`,
-    plus ``connection_verify`` for the storage requests."""
+    plus ``connection_verify`` for the storage requests.
+
+    fsspec caches filesystems by the text of their arguments, so two credentials with equal
+    reprs would share the first one's filesystem: azlogin's skips that cache unless
+    ``skip_instance_cache=False`` is passed."""
     verify = kwargs.get("connection_verify")
+    kwargs.setdefault("skip_instance_cache", True)
     options, signed_in = _signed_in_options(account, env, credential, kwargs)
     return _guarded_class()(trusted_suffixes=signed_in.trusted, connection_verify=verify, **options)
 

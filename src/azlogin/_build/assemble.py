@@ -16,7 +16,12 @@ the recipe too.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import threading
+import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, cast
@@ -97,7 +102,88 @@ def async_credential_for(plan: Plan) -> AsyncCredential:
 
 
 def assemble(plan: Plan, flavor: Flavor) -> Credential | AsyncCredential:
-    """The credential of a resolved plan, in ``flavor``."""
+    """The credential of a resolved plan, in ``flavor``.
+
+    Sync credentials of one identity, with the same secrets and options, share one engine in
+    a process (:func:`sharing_key`): a pipeline that signs in for polars, deltalake and DuckDB
+    makes one token request per token life."""
+    key = sharing_key(plan, flavor)
+    with _SHARED_LOCK:
+        lease = _SHARED.get(key) if key is not None else None
+        if lease is not None and lease.acquire():
+            credential = flavor.credential(lease, lease.engine, plan, (rebuild, (plan.recipe,)))
+            _LOGGER.info("azlogin: %r (sharing a token engine)", credential)
+            return credential
+    inner, engine = _build(plan, flavor)
+    if key is not None:
+        with _SHARED_LOCK:
+            lease = _Lease(inner, engine)
+            _SHARED[key] = lease
+            inner = lease
+    credential = flavor.credential(inner, engine, plan, (rebuild, (plan.recipe,)))
+    _LOGGER.info("azlogin: %r", credential)
+    return credential
+
+
+def sharing_key(plan: Plan, flavor: Flavor) -> tuple[Any, ...] | None:
+    """What makes two credentials interchangeable, or None when this one must be its own: an
+    asyncio engine belongs to one event loop; a caller's transport, prompt or clock is its
+    own. The secrets enter as an in-memory digest only, so another secret never shares."""
+    options = plan.options
+    if flavor.asynchronous or options.transport is not None or options.prompt_callback:
+        return None
+    if plan.clock is not time.time:
+        return None
+    store = plan.token_store
+    where = (
+        None if store is None else (type(store).__name__, getattr(store, "directory", id(store)))
+    )
+    secrets = hashlib.sha256(json.dumps(dict(plan.settings.values), sort_keys=True).encode())
+    return (
+        plan.fingerprint, secrets.hexdigest(), options.connection_verify,
+        options.process_timeout, plan.policy, where, plan.lock_directory,
+    )  # fmt: skip
+
+
+class _Lease:
+    """The azure-identity credential of a shared engine, as each credential sees it: closing
+    one credential releases its lease; the last release closes the real one (and no later
+    credential shares it)."""
+
+    def __init__(self, inner: Any, engine: Any) -> None:
+        self.inner = inner
+        self.engine = engine
+        self._holders = 1
+        self._closed = False
+
+    def acquire(self) -> bool:
+        if self._closed:
+            return False
+        self._holders += 1
+        return True
+
+    def close(self) -> None:
+        with _SHARED_LOCK:
+            self._holders -= 1
+            last = self._holders == 0 and not self._closed
+            if last:
+                self._closed = True
+        if last:
+            self.inner.close()
+
+    def __enter__(self) -> _Lease:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+_SHARED: weakref.WeakValueDictionary[tuple[Any, ...], _Lease] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def _build(plan: Plan, flavor: Flavor) -> tuple[Any, Any]:
+    """The azure-identity credential and the engine around it."""
     row = plan.login_type
     native = row.native_async or not flavor.asynchronous
     if not native:  # built as the sync credential, run in a worker thread
@@ -119,9 +205,7 @@ def assemble(plan: Plan, flavor: Flavor) -> Credential | AsyncCredential:
             fetch, shared, plan.fingerprint, plan.lock_directory, plan.policy, plan.clock
         )
     engine = flavor.engine(fetch, name=f"{row.name} login", policy=plan.policy, clock=plan.clock)
-    credential = flavor.credential(inner, engine, plan, (rebuild, (plan.recipe,)))  # type: ignore[arg-type]
-    _LOGGER.info("azlogin: %r", credential)
-    return credential
+    return inner, engine
 
 
 def _fetch(inner: Any, device: DeviceLoginState | None) -> Any:

@@ -46,6 +46,7 @@ __all__ = [
     "on_failure",
     "on_success",
     "refresh_due_at",
+    "refresh_point",
     "retry_after",
 ]
 
@@ -157,32 +158,45 @@ def checked_token(token: Any, now: float, source: str) -> AccessTokenInfo:
 
 
 def bounded(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> AccessTokenInfo:
-    """The token, its expiry (and ``refresh_on``) capped at ``policy.max_lifetime`` from now."""
-    latest = int(now + policy.max_lifetime)
-    if token.expires_on <= latest and (token.refresh_on or 0) <= latest:
+    """The token as azlogin serves and stores it: its expiry capped at ``policy.max_lifetime``
+    from now, and ``refresh_on`` set to when it becomes stale (:func:`refresh_point`), so
+    every process that reads it from a shared store refreshes it at the same moment."""
+    expires_on = min(token.expires_on, int(now + policy.max_lifetime))
+    refresh_on = refresh_point(expires_on, token.refresh_on, now, policy)
+    if expires_on == token.expires_on and refresh_on == token.refresh_on:
         return token
-    refresh_on = min(token.refresh_on, latest) if token.refresh_on else None
     return AccessTokenInfo(
-        token.token,
-        min(token.expires_on, latest),
-        refresh_on=refresh_on,
-        token_type=token.token_type,
+        token.token, expires_on, refresh_on=refresh_on, token_type=token.token_type
     )
 
 
+def refresh_point(
+    expires_on: int, refresh_on: int | None, now: float, policy: RefreshPolicy
+) -> int:
+    """When a token fetched ``now`` becomes stale: the advisory margin before expiry, but at
+    most a fifth of its life for a short-lived one (a 60-second token is refreshed after 48 s,
+    not at once), or the identity provider's ``refresh_on`` if that is earlier."""
+    margin = min(policy.advisory_margin, (expires_on - now) / 5)
+    point = int(expires_on - margin)
+    return min(point, refresh_on) if refresh_on else point
+
+
 def refresh_due_at(token: AccessTokenInfo, policy: RefreshPolicy) -> float:
-    """When a token becomes stale: its ``refresh_on``, or the advisory margin before expiry,
-    whichever comes first."""
-    due = token.expires_on - policy.advisory_margin
-    return min(due, token.refresh_on) if token.refresh_on else due
+    """When a stored token becomes stale: the ``refresh_on`` :func:`bounded` gave it (for a
+    token stored by an older version: the advisory margin before expiry)."""
+    if token.refresh_on:
+        return token.refresh_on
+    return token.expires_on - policy.advisory_margin
 
 
 def on_success(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> Entry:
     token = bounded(token, now, policy)
     lifetime = token.expires_on - now
-    usable_until = token.expires_on - min(policy.mandatory_margin, lifetime / 2)
+    # A request needs time to use the token: stop serving it a little before it expires
+    # (a tenth of its life for a short-lived one).
+    usable_until = token.expires_on - min(policy.mandatory_margin, lifetime / 10)
     refresh_at = refresh_due_at(token, policy)
-    # A short-lived token would otherwise be "stale" at once and refreshed on every call.
+    # Never stale at once: a refresh the moment a token arrives would refresh on every call.
     refresh_at = max(refresh_at, min(now + policy.min_refresh_interval, usable_until))
     served = ServedTokenInfo(
         token.token, token.expires_on, refresh_on=token.refresh_on, token_type=token.token_type
