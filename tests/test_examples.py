@@ -21,6 +21,8 @@ SCRIPTS = [
     "pandas_adlfs.py",
     "dask_job.py",
     "pyarrow_dataset.py",
+    "polars_parquet.py",
+    "obstore_store.py",
 ]
 
 
