@@ -16,7 +16,7 @@ from azlogin.testing.azurite import Azurite
 from tests.support import SECRET
 
 # Tiers, highest first: a test gets the first whose fixtures it uses (or whose module it is in).
-INTEGRATION_FIXTURES = {"azurite", "_bus"}  # Azurite; the Secret Service (tests/secret_service.py)
+INTEGRATION_FIXTURES = {"azurite", "azurite_host_style", "_bus"}  # Azurite; the Secret Service
 FUNCTIONAL_FIXTURES = {"_session_emulator"}  # the Entra ID emulator, behind every fixture using it
 # Modules whose tests start servers or processes without those fixtures.
 MODULE_TIERS = {

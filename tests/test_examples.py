@@ -23,6 +23,7 @@ SCRIPTS = [
     "pyarrow_dataset.py",
     "polars_parquet.py",
     "obstore_store.py",
+    "deltalake_table.py",
 ]
 
 
