@@ -136,3 +136,16 @@ def azurite(
     """Azurite's blob service over HTTPS with OAuth, its certificate from the emulator's CA."""
     with Azurite(_session_emulator.ca, tmp_path_factory.mktemp("azurite")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def azurite_host_style(
+    _session_emulator: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Azurite]:
+    """Azurite also serving host-style URLs (what DuckDB builds), its certificate naming
+    devstoreaccount1.blob.localhost."""
+    with Azurite(
+        _session_emulator.ca, tmp_path_factory.mktemp("azurite-hs"), host_style=True
+    ) as server:
+        yield server
+

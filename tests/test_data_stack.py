@@ -77,3 +77,66 @@ def test_three_minutes_of_polars_and_obstore_with_60_second_tokens(
     assert operations["polars"] > 30
     assert operations["obstore"] > 60
     assert emulator.requests["token"] <= 4
+
+
+def test_one_pipeline_reads_with_polars_writes_with_deltalake_queries_with_duckdb(
+    emulator: EntraEmulator, azurite_host_style: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three tools in one process, each signed in by its own helper: one token request (the
+    helpers share one token engine)."""
+    import duckdb
+    from deltalake import DeltaTable, write_deltalake
+
+    import azlogin.deltalake
+    import azlogin.duckdb
+    from azlogin.testing import FakeCredential
+
+    monkeypatch.setenv("SSL_CERT_FILE", emulator.ca_path)  # polars' and delta-rs' TLS stacks
+    monkeypatch.setenv("CURL_CA_INFO", emulator.ca_path)  # DuckDB's curl transport
+    container = f"c{uuid.uuid4().hex[:12]}"
+    storage.blob_service_client(
+        azurite_host_style.account_url,
+        credential=FakeCredential(token=emulator.mint_token()[0]),  # no token request
+        trusted_microsoft_suffixes=LOOPBACK,
+        connection_verify=emulator.ca_path,
+    ).create_container(container)
+    emulator.reset()
+    keywords = {
+        "env": emulator.env("SPN"),
+        "trusted_microsoft_suffixes": "127.0.0.1;localhost",
+        "connection_verify": emulator.ca_path,
+        "token_store": "none",
+    }
+    base = f"{azurite_host_style.account_url}/{container}"
+    polars_options = azlogin.polars.options(f"{base}/raw", **keywords)
+    raw = azlogin.polars.path(f"{base}/raw")
+    pl.DataFrame({"kind": ["a", "b", "a"], "n": [1, 2, 3]}).write_parquet(
+        f"{raw}/part.parquet", **polars_options
+    )
+    frame = pl.read_parquet(f"{raw}/part.parquet", **polars_options)
+
+    table = f"{base}/tables/kinds"
+    write_deltalake(
+        azlogin.deltalake.table_uri(table),
+        frame.group_by("kind").agg(pl.col("n").sum()).sort("kind").to_arrow(),
+        storage_options=azlogin.deltalake.storage_options(table, **keywords),
+    )
+    assert (
+        DeltaTable(
+            azlogin.deltalake.table_uri(table),
+            storage_options=azlogin.deltalake.storage_options(table, **keywords),
+        ).version()
+        == 0
+    )
+
+    with duckdb.connect() as connection:
+        secret = azlogin.duckdb.create_secret(
+            connection, f"{azurite_host_style.host_style_url}/{container}", **keywords
+        )
+        connection.execute("SET azure_transport_option_type = 'curl'")
+        rows = secret.sql(
+            f"SELECT kind, sum(n) FROM 'az://{container}/raw/part.parquet' GROUP BY kind "
+            "ORDER BY kind"
+        ).fetchall()
+    assert rows == [("a", 4), ("b", 2)]
+    assert emulator.requests["token"] == 1

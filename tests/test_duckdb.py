@@ -34,17 +34,6 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TRUSTED = "localhost"  # the host-style Azurite's hosts, trusted only through an extra entry
 
 
-@pytest.fixture(scope="module")
-def azurite_host_style(
-    _session_emulator: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Azurite]:
-    """Azurite serving host-style URLs, its certificate naming devstoreaccount1.blob.localhost."""
-    with Azurite(
-        _session_emulator.ca, tmp_path_factory.mktemp("azurite-hs"), host_style=True
-    ) as server:
-        yield server
-
-
 @pytest.fixture
 def container(
     emulator: EntraEmulator, azurite_host_style: Azurite, monkeypatch: pytest.MonkeyPatch
