@@ -1,4 +1,4 @@
-# ruff: noqa: S608 - the SQL here names the tests' own containers
+
 """azlogin.duckdb against Azurite over HTTPS with OAuth, tokens from EntraEmulator.
 
 DuckDB's azure extension builds host-style URLs (``https://<account>.<endpoint>``), so these
