@@ -238,3 +238,17 @@ def test_credentials_of_one_identity_share_one_engine_in_a_process(
     third = azlogin.get_credential(env, connection_verify=emulator.ca_path, token_store="none")
     third.get_token()
     assert emulator.requests["token"] == 3  # the closed engine was not reused
+
+
+def test_a_helper_that_signs_in_per_call_keeps_its_engine(emulator: EntraEmulator) -> None:
+    """deltalake's storage_options builds a credential per operation and drops it: the engine
+    outlives it, so ten operations make one token request."""
+    env = emulator.env("SPN")
+    tokens = {
+        azlogin.get_credential(env, connection_verify=emulator.ca_path, token_store="none")
+        .get_token()
+        .token
+        for _ in range(10)
+    }
+    assert len(tokens) == 1
+    assert emulator.requests["token"] == 1

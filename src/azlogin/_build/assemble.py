@@ -16,6 +16,7 @@ the recipe too.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import logging
@@ -111,6 +112,8 @@ def assemble(plan: Plan, flavor: Flavor) -> Credential | AsyncCredential:
     with _SHARED_LOCK:
         lease = _SHARED.get(key) if key is not None else None
         if lease is not None and lease.acquire():
+            if key is not None and key in _RECENT:
+                _RECENT.move_to_end(key)
             credential = flavor.credential(lease, lease.engine, plan, (rebuild, (plan.recipe,)))
             _LOGGER.info("azlogin: %r (sharing a token engine)", credential)
             return credential
@@ -119,6 +122,9 @@ def assemble(plan: Plan, flavor: Flavor) -> Credential | AsyncCredential:
         with _SHARED_LOCK:
             lease = _Lease(inner, engine)
             _SHARED[key] = lease
+            _RECENT[key] = lease  # kept for helpers that sign in per call (deltalake)
+            while len(_RECENT) > _RECENT_SIZE:
+                _RECENT.popitem(last=False)
             inner = lease
     credential = flavor.credential(inner, engine, plan, (rebuild, (plan.recipe,)))
     _LOGGER.info("azlogin: %r", credential)
@@ -179,6 +185,10 @@ class _Lease:
 
 
 _SHARED: weakref.WeakValueDictionary[tuple[Any, ...], _Lease] = weakref.WeakValueDictionary()
+_RECENT: collections.OrderedDict[tuple[Any, ...], _Lease] = collections.OrderedDict()
+_RECENT_SIZE = 32
+"""How many engines stay alive after their last credential is gone: a helper that signs in
+for every operation (deltalake's storage_options) still finds its engine and its token."""
 _SHARED_LOCK = threading.Lock()
 
 
