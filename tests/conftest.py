@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from azlogin._build.assemble import forget_shared_engines
 from azlogin.testing import EntraEmulator
 from azlogin.testing.azurite import Azurite
 from tests.support import SECRET
@@ -76,6 +77,12 @@ def _no_secret_in_any_log_line(
     )
     for secret in secrets:
         assert secret not in text, "a secret reached a log line"
+
+
+@pytest.fixture(autouse=True)
+def _engines_of_its_own() -> None:
+    """Each test starts with no token engine shared from an earlier test."""
+    forget_shared_engines()
 
 
 @pytest.fixture(autouse=True)

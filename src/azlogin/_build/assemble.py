@@ -40,6 +40,7 @@ __all__ = [
     "assemble",
     "async_credential_for",
     "credential_for",
+    "forget_shared_engines",
     "get_async_credential",
     "get_credential",
     "rebuild",
@@ -190,6 +191,14 @@ _RECENT_SIZE = 32
 """How many engines stay alive after their last credential is gone: a helper that signs in
 for every operation (deltalake's storage_options) still finds its engine and its token."""
 _SHARED_LOCK = threading.Lock()
+
+
+def forget_shared_engines() -> None:
+    """Let later credentials build engines of their own (test suites call it between tests,
+    so no test is served a token an earlier one fetched)."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
+        _RECENT.clear()
 
 
 def _build(plan: Plan, flavor: Flavor) -> tuple[Any, Any]:
