@@ -155,4 +155,3 @@ def azurite_host_style(
         _session_emulator.ca, tmp_path_factory.mktemp("azurite-hs"), host_style=True
     ) as server:
         yield server
-
