@@ -1,4 +1,3 @@
-
 """azlogin.duckdb against Azurite over HTTPS with OAuth, tokens from EntraEmulator.
 
 DuckDB's azure extension builds host-style URLs (``https://<account>.<endpoint>``), so these
