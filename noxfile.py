@@ -14,7 +14,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "azure_cli", "lint", "typecheck"]
 
 PYTHON = ["3.11"]
-EXTRAS = "testing,storage,aio,fsspec,polars,obstore,deltalake,duckdb,pyarrow"
+EXTRAS = "testing,storage,aio,fsspec,polars,obstore,deltalake,duckdb,pyarrow,redis"
 """Every extra: the suite runs each integration for real."""
 TEST_DEPS = [
     "pytest>=8",
@@ -45,14 +45,15 @@ OLDEST = [
 def system_packages(session: nox.Session) -> None:
     """The Debian packages the suite runs for real: D-Bus and GNOME Keyring (the Secret
     Service), Node.js's npm (Azurite), curl (a tool outside Python using `azlogin token`),
-    util-linux's unshare (a full or read-only store disk in a mount namespace). Installed when
-    missing and nox runs as root."""
+    util-linux's unshare (a full or read-only store disk in a mount namespace), redis-server
+    (the Redis token store). Installed when missing and nox runs as root."""
     needed = {
         "dbus-daemon": "dbus",
         "gnome-keyring-daemon": "gnome-keyring",
         "npm": "npm",
         "curl": "curl",
         "unshare": "util-linux",
+        "redis-server": "redis-server",
     }
     missing = sorted({package for tool, package in needed.items() if not shutil.which(tool)})
     if not missing:

@@ -33,6 +33,7 @@ MODULE_TIERS = {
     "test_store_hardening": "functional",  # forked and setuid children, 12 scrypt processes
     "test_hardening": "functional",  # children in mount namespaces
     "test_data_stack": "integration",  # Azurite, polars and obstore for three minutes
+    "test_redis_store": "integration",  # a real redis-server
 }
 
 

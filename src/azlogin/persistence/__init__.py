@@ -7,10 +7,15 @@
   a :class:`KeySource`: the OS secret store, the Linux kernel keyring or a passphrase.
 - :class:`KeyringStore`: items in the OS secret store itself.
 - :class:`InsecurePlaintextFileStore`: unencrypted, only when you ask for it by name.
+- :class:`RedisStore`: items sealed with AES-256-GCM in Redis, shared by every machine that
+  has the key, with a per-item lock (a lease and a fencing number); needs ``pip install
+  "azlogin[redis]"``. Not yet chosen by ``token_store=``: pass the object.
 - :func:`default_store`: what azlogin uses when you pass nothing, and why.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ._default import StoreChoice, default_directory, default_store
 from ._file_store import EncryptedFileStore, InsecurePlaintextFileStore
@@ -28,9 +33,20 @@ __all__ = [
     "MemoryStore",
     "OsSecretStoreKey",
     "PassphraseKey",
+    "RedisStore",
     "StaticKey",
     "StoreChoice",
     "TokenStore",
     "default_directory",
     "default_store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # RedisStore needs redis-py, an optional dependency: imported on first use.
+    if name == "RedisStore":
+        from ._redis import RedisStore
+
+        return RedisStore
+    raise AttributeError(name)
+

@@ -150,6 +150,10 @@ class PassphraseKey:
             salt = shared_salt(folder)
         finally:
             folder.close()
+        return self.derive(salt)
+
+    def derive(self, salt: bytes) -> bytes:
+        """The key for ``salt`` (scrypt); for stores that keep the salt elsewhere (Redis)."""
         return hashlib.scrypt(
             self._passphrase.encode("utf-8", "surrogatepass"), salt=salt, n=2**15, r=8, p=1,
             maxmem=64 * 2**20, dklen=KEY_BYTES,
