@@ -49,4 +49,3 @@ def __getattr__(name: str) -> Any:
 
         return RedisStore
     raise AttributeError(name)
-
