@@ -34,6 +34,7 @@ MODULE_TIERS = {
     "test_hardening": "functional",  # children in mount namespaces
     "test_data_stack": "integration",  # Azurite, polars and obstore for three minutes
     "test_redis_store": "integration",  # a real redis-server
+    "test_redis_cluster": "integration",  # a real redis-server and 8 "machines"
 }
 
 

@@ -142,9 +142,11 @@ def sharing_key(plan: Plan, flavor: Flavor) -> tuple[Any, ...] | None:
     if plan.clock is not time.time:
         return None
     store = plan.token_store
-    where = (
-        None if store is None else (type(store).__name__, getattr(store, "directory", id(store)))
-    )
+    if store is None:
+        where: Any = None
+    else:  # a store's place (its directory or URL): each plan opens a new store object
+        place = getattr(store, "directory", None) or getattr(store, "url", None) or id(store)
+        where = (type(store).__name__, place)
     secrets = hashlib.sha256(json.dumps(dict(plan.settings.values), sort_keys=True).encode())
     return (
         plan.fingerprint, secrets.hexdigest(), options.connection_verify,

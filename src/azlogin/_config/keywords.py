@@ -54,6 +54,7 @@ PromptCallback = Callable[[str, str, datetime], None]
 """``(verification_uri, user_code, expires_on)``, as azure-identity's ``prompt_callback``."""
 
 STORE_CHOICES = ("default", "memory", "none")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,9 @@ class Options:
 
 @dataclass(frozen=True)
 class StoreSpec:
-    """Which token store to use: ``"default"``, ``"memory"``, ``"none"``, or ``given`` (a
-    caller's object, checked against the TokenStore protocol when opened). ``explicit``: the
+    """Which token store to use: ``"default"``, ``"memory"``, ``"none"``, ``"redis"`` (``given``
+    is its URL), or ``given`` (a caller's object, checked against the TokenStore protocol
+    when opened). ``explicit``: the
     caller asked for it (so an unavailable default store raises instead of falling back)."""
 
     choice: str
@@ -99,9 +101,12 @@ def store_spec(value: Any, env: Mapping[str, str]) -> StoreSpec:
     if not isinstance(value, str):
         return StoreSpec("given", True, value)
     choice = value.strip().lower()
+    if choice.startswith(REDIS_SCHEMES):
+        return StoreSpec("redis", explicit, value.strip())
     if choice not in STORE_CHOICES:
         raise ConfigurationError(
-            f"{TOKEN_STORE.name} (or token_store=) must be 'default', 'memory' or 'none'.",
+            f"{TOKEN_STORE.name} (or token_store=) must be 'default', 'memory', 'none' or a "
+            "redis://host:port/db URL.",
             variable=TOKEN_STORE.name,
             keyword="token_store",
         )

@@ -115,14 +115,22 @@ STORE_PASSPHRASE = Variable(
     "OS secret store nor the Linux kernel keyring is available.",
     secret=True,
 )
+STORE_KEY = Variable(
+    "AZLOGIN_STORE_KEY",
+    "store_key",
+    "Token store: a 32-byte key in base64 (for example from a Kubernetes secret) that every "
+    "machine sharing a Redis token store holds.",
+    secret=True,
+)
 TOKEN_STORE = Variable(
     "AZLOGIN_TOKEN_STORE",
     "token_store",
     "Token store: 'default' (encrypted, shared by this user's processes), 'memory' (this "
-    "process only) or 'none'.",
+    "process only), 'none', or redis://host:port/db (rediss:// for TLS) to share tokens "
+    "across machines.",
 )
 
-STORE_VARIABLES: tuple[Variable, ...] = (TOKEN_STORE, STORE_DIR, STORE_PASSPHRASE)
+STORE_VARIABLES: tuple[Variable, ...] = (TOKEN_STORE, STORE_DIR, STORE_PASSPHRASE, STORE_KEY)
 """The variables of the token store, read whatever the login type."""
 
 VARIABLES: tuple[Variable, ...] = (

@@ -217,14 +217,19 @@ def run_status(arguments: argparse.Namespace, environ: Mapping[str, str], out: T
     result: dict[str, Any] = {
         "valid": False, "login_type": None, "method": None, "tenant_id": None,
         "endpoint": None, "expires_on": None, "store": where, "error": None,
+        "shared_across_machines": False,
     }  # fmt: skip
     lines: list[str] = []
     if saved is None:
         result["error"] = "not logged in"
         lines.append("Not logged in: run `azlogin login`.")
     else:
-        plan = resolve(store_env, _DEFAULT_STORE, stores=stores)
+        # The store get_credential() would use here ($AZLOGIN_TOKEN_STORE: Redis, say).
+        plan = resolve(store_env, {}, stores=stores)
+        where = plan.store_reason
         result.update(
+            store=where,
+            shared_across_machines=bool(getattr(plan.token_store, "across_machines", False)),
             login_type=plan.login_type.name,
             method=plan.login_type.method,
             tenant_id=plan.settings.get("tenant_id"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .._config.keywords import StoreSpec
 from .._config.saved import LOGIN_ITEM, SavedLogin
-from .._config.variables import STORE_DIR, STORE_PASSPHRASE
+from .._config.variables import STORE_DIR, STORE_PASSPHRASE, TOKEN_STORE
 from .._errors import ConfigurationError, TokenStoreError
 from ._file_store import EncryptedFileStore
 from ._keys import KernelKeyringKey, OsSecretStoreKey, PassphraseKey
@@ -184,6 +184,8 @@ class StoreOpener:
             return None, "none (tokens are cached in this process only)"
         if spec.choice == "memory":
             return MemoryStore(), "memory (this process only)"
+        if spec.choice == "redis":
+            return _redis_store(str(spec.given), self.env)
         try:
             picked = self.default()
         except TokenStoreError as error:
@@ -193,3 +195,18 @@ class StoreOpener:
             return None, f"none available ({error})"
         _LOGGER.debug("Token store: %s", picked.reason)
         return picked.store, picked.reason
+
+
+def _redis_store(url: str, env: Mapping[str, str]) -> tuple[TokenStore, str]:
+    """The Redis store a ``redis://`` setting names (redis-py is an optional dependency)."""
+    try:
+        from ._redis import RedisStore
+    except ImportError:
+        raise ConfigurationError(
+            f"{TOKEN_STORE.name} (or token_store=) names a Redis store: install redis-py with "
+            'pip install "azlogin[redis]".',
+            variable=TOKEN_STORE.name,
+            keyword="token_store",
+        ) from None
+    store = RedisStore(url, env=env)
+    return store, f"Redis at {store.url}, shared across machines, key from {store.key_source}"

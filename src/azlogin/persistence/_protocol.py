@@ -20,6 +20,11 @@ class TokenStore(Protocol):
 
     ``shared`` tells whether other processes see the same items (and so whether azlogin takes
     a cross-process lock around a fetch).
+
+    Optional: a ``lock(item)`` method returning a context manager (with a lease) makes the
+    engine take that lock around a fetch instead of this machine's file lock (RedisStore's
+    spans machines); ``expiring = True`` with ``save(key, value, *, expires_at=None)`` lets
+    the engine tell the store when a token item expires.
     """
 
     shared: bool

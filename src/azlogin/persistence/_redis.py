@@ -46,6 +46,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from .._config.variables import STORE_KEY, STORE_PASSPHRASE
 from .._errors import TokenStoreError, refuse_pickling
 from ._keys import KernelKeyringKey, OsSecretStoreKey, PassphraseKey, StaticKey
 from ._protocol import KeySource, KeyUnavailable
@@ -56,8 +57,8 @@ __all__ = ["RedisLock", "RedisStore"]
 _LOGGER = logging.getLogger("azlogin.persistence")
 _T = TypeVar("_T")
 
-KEY_VARIABLE = "AZLOGIN_STORE_KEY"
-PASSPHRASE_VARIABLE = "AZLOGIN_STORE_PASSPHRASE"  # noqa: S105 - a variable name
+KEY_VARIABLE = STORE_KEY.name
+PASSPHRASE_VARIABLE = STORE_PASSPHRASE.name
 SALT_BYTES = 16
 DEFAULT_MAX_TTL = 28 * 3600.0
 DEFAULT_LEASE = 20.0
@@ -126,6 +127,7 @@ class RedisStore:
 
     shared = True
     across_machines = True  # for `azlogin login status`: every machine on this Redis shares it
+    expiring = True  # save() takes expires_at=: items expire with their token
 
     def __init__(
         self,

@@ -99,8 +99,9 @@ def usable_token(blob: bytes | None, now: float, policy: RefreshPolicy) -> Acces
     return token if token.token and now < refresh_due_at(token, policy) else None
 
 
-_UNUSABLE: set[Path] = set()
-"""The stores (by lock directory) found unusable in this process: warned about once each."""
+_UNUSABLE: set[str] = set()
+"""The stores (a Redis URL, or a lock directory) found unusable in this process: warned about
+once each."""
 
 
 class _Handoff:
@@ -133,6 +134,8 @@ class _Persistence:
         self.clock = clock
         self.lock_directory = lock_directory
         self._locks_ready = False
+        # Which store a warning is about: a Redis URL, or this machine's store directory.
+        self._where = str(getattr(store, "url", None) or lock_directory)
 
     def item(self, key: TokenKey) -> str:
         return token_item(self.identity, key)
@@ -144,25 +147,39 @@ class _Persistence:
         return usable_token(self.store.load(item), self.clock(), self.policy)
 
     def lock(self, item: str) -> Any:
-        """The item's cross-process lock (not yet taken)."""
+        """The item's lock (not yet taken): the store's own when it offers one (Redis: across
+        machines), else a file lock between this machine's processes."""
+        store_lock = getattr(self.store, "lock", None)
+        if store_lock is not None:
+            return store_lock(item)
+        return self.local_lock(item)
+
+    def local_lock(self, item: str) -> Any:
         if not self._locks_ready:
             private_directory(self.lock_directory)
             self._locks_ready = True
         return lock_for(self.lock_directory, item)
 
     def acquire(self, item: str) -> Any:
-        """The item's lock, taken; None when locks cannot be had here (warned once)."""
+        """The item's lock, taken; when the store's lock cannot be had (Redis down), this
+        machine's file lock; None when no lock can be had here (warned once)."""
         try:
             lock = self.lock(item)
             lock.__enter__()
         except (OSError, TokenStoreError) as error:
             self.unusable(error)
-            return None
+            if getattr(self.store, "lock", None) is None:
+                return None
+            try:  # local single flight while the shared store is away
+                lock = self.local_lock(item)
+                lock.__enter__()
+            except (OSError, TokenStoreError):
+                return None
         return lock
 
     def unusable(self, error: BaseException) -> None:
-        if self.lock_directory not in _UNUSABLE:
-            _UNUSABLE.add(self.lock_directory)
+        if self._where not in _UNUSABLE:
+            _UNUSABLE.add(self._where)
             _LOGGER.warning(
                 "The token store cannot be used (%s); tokens are fetched without it, one "
                 "request per process, until it works again.",
@@ -173,7 +190,11 @@ class _Persistence:
         if not isinstance(token, AccessTokenInfo):
             return  # the engine reports what is wrong with it
         try:
-            self.store.save(item, encode_token(bounded(token, self.clock(), self.policy)))
+            token = bounded(token, self.clock(), self.policy)
+            if getattr(self.store, "expiring", False):  # Redis: the item expires with it
+                self.store.save(item, encode_token(token), expires_at=token.expires_on)  # type: ignore[call-arg]
+            else:
+                self.store.save(item, encode_token(token))
             if item not in _index(self.store, self.identity):
                 lock = self.acquire(index_item(self.identity))
                 try:
@@ -186,7 +207,7 @@ class _Persistence:
         except (OSError, TokenStoreError) as error:
             self.unusable(error)
             return
-        _UNUSABLE.discard(self.lock_directory)  # the store works (again)
+        _UNUSABLE.discard(self._where)  # the store works (again)
 
 
 def _release(lock: Any) -> None:

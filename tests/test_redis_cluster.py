@@ -1,0 +1,143 @@
+"""Several machines, one Redis: one identity-provider request per token life for all of them.
+
+A "machine" here is a process with a HOME (so a local store) of its own; they share only the
+Redis server and AZLOGIN_STORE_KEY, as pods of a cluster would."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import azlogin
+from azlogin.testing import EntraEmulator
+from tests.redis_server import RedisServer, redis_server
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = base64.b64encode(bytes(range(32))).decode()
+
+# Each child waits for START_AT, so all ask at once, then prints a digest of its token.
+MACHINE = """
+import hashlib, json, os, sys, time
+import azlogin
+env, ca = json.loads(sys.argv[1]), sys.argv[2]
+time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))
+token = azlogin.get_credential(env, connection_verify=ca).get_token().token
+print(hashlib.sha256(token.encode()).hexdigest())
+"""
+
+
+@pytest.fixture(scope="module")
+def redis() -> Iterator[RedisServer]:
+    with redis_server() as server:
+        yield server
+
+
+def _machines(count: int, env: dict[str, str], ca: str, tmp_path: Path) -> list[str]:
+    start_at = str(time.time() + 3.0)  # after every child has imported azlogin
+    processes = []
+    for number in range(count):
+        home = tmp_path / f"machine{number}"
+        home.mkdir()
+        child_env = {**os.environ, "HOME": str(home), "START_AT": start_at,
+                     "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}  # fmt: skip
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-c", MACHINE, json.dumps(env), ca],
+                env=child_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    digests = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err[-2000:]
+        digests.append(out.strip())
+    return digests
+
+
+@pytest.mark.parametrize("login", ["SPN", "WORKLOAD"])
+def test_eight_machines_on_one_redis_make_one_token_request(
+    emulator: EntraEmulator, redis: RedisServer, tmp_path: Path, login: str
+) -> None:
+    extra = {}
+    if login == "WORKLOAD":  # the projected service-account token, as each pod mounts it
+        extra["token_file"] = emulator.write_federated_token(tmp_path / "sa-token")
+    env = {**emulator.env(login, **extra), "AZLOGIN_TOKEN_STORE": redis.url,
+           "AZLOGIN_STORE_KEY": KEY}  # fmt: skip
+    digests = _machines(8, env, emulator.ca_path, tmp_path)
+    assert len(set(digests)) == 1
+    assert emulator.requests["token"] == 1
+
+
+def test_without_redis_eight_machines_make_eight(emulator: EntraEmulator, tmp_path: Path) -> None:
+    digests = _machines(8, emulator.env("SPN"), emulator.ca_path, tmp_path)
+    assert len(set(digests)) == 8
+    assert emulator.requests["token"] == 8
+
+
+def test_a_redis_store_needs_a_shared_key(emulator: EntraEmulator, redis: RedisServer) -> None:
+    env = {**emulator.env("SPN"), "AZLOGIN_TOKEN_STORE": redis.url}
+    with pytest.raises(azlogin.TokenStoreError, match="AZLOGIN_STORE_KEY"):
+        azlogin.get_credential(env)
+
+
+def test_redis_killed_mid_run_fails_no_call_and_sharing_resumes(
+    emulator: EntraEmulator, tmp_path: Path
+) -> None:
+    with redis_server() as server:
+        env = {**emulator.env("SPN"), "AZLOGIN_TOKEN_STORE": server.url, "AZLOGIN_STORE_KEY": KEY}
+        first = azlogin.get_credential(env, connection_verify=emulator.ca_path, clock=time.time)
+        first.get_token()
+        server.kill()
+        failures = 0
+        for _ in range(3):  # new "processes" (engines of their own) while Redis is down
+            credential = azlogin.get_credential(
+                env, connection_verify=emulator.ca_path, clock=lambda: time.time()
+            )
+            try:
+                credential.get_token()
+            except Exception:  # noqa: BLE001 - counted: there must be none
+                failures += 1
+        assert failures == 0
+        server.start()
+        emulator.reset()
+        later = azlogin.get_credential(
+            env, connection_verify=emulator.ca_path, clock=lambda: time.time()
+        )
+        later.get_token()
+        assert emulator.requests["token"] == 1  # Redis was empty after its restart
+        again = azlogin.get_credential(
+            env, connection_verify=emulator.ca_path, clock=lambda: time.time()
+        )
+        again.get_token()
+        assert emulator.requests["token"] == 1  # sharing resumed: served from Redis
+
+
+def test_login_status_names_the_redis_store_and_says_it_spans_machines(
+    emulator: EntraEmulator, redis: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from azlogin._config.saved import SavedLogin
+    from azlogin.cli import main
+    from azlogin.persistence._default import StoreOpener
+
+    StoreOpener({}).save_login(SavedLogin("SPN", emulator.env("SPN")))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_path)
+    out = io.StringIO()
+    environ = {"AZLOGIN_TOKEN_STORE": redis.url, "AZLOGIN_STORE_KEY": KEY}
+    assert main(["login", "status", "--output-type", "json"], environ, stdout=out) == 0
+    status = json.loads(out.getvalue())
+    assert status["shared_across_machines"] is True
+    assert status["store"].startswith(f"Redis at {redis.url}")
+    assert KEY not in out.getvalue()
