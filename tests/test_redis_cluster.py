@@ -94,33 +94,34 @@ def test_a_redis_store_needs_a_shared_key(emulator: EntraEmulator, redis: RedisS
 def test_redis_killed_mid_run_fails_no_call_and_sharing_resumes(
     emulator: EntraEmulator, tmp_path: Path
 ) -> None:
+    """A "machine" here is an AZLOGIN_STORE_DIR (its local store) and an engine of its own (a
+    clock of its own keeps engines apart, as separate processes are)."""
     with redis_server() as server:
-        env = {**emulator.env("SPN"), "AZLOGIN_TOKEN_STORE": server.url, "AZLOGIN_STORE_KEY": KEY}
-        first = azlogin.get_credential(env, connection_verify=emulator.ca_path, clock=time.time)
-        first.get_token()
-        server.kill()
-        failures = 0
-        for _ in range(3):  # new "processes" (engines of their own) while Redis is down
-            credential = azlogin.get_credential(
+        shared = {"AZLOGIN_TOKEN_STORE": server.url, "AZLOGIN_STORE_KEY": KEY}
+
+        def machine(name: str) -> azlogin.Credential:
+            env = {**emulator.env("SPN"), **shared, "AZLOGIN_STORE_DIR": str(tmp_path / name)}
+            return azlogin.get_credential(
                 env, connection_verify=emulator.ca_path, clock=lambda: time.time()
             )
+
+        machine("a").get_token()
+        assert emulator.requests["token"] == 1
+        server.kill()
+        emulator.reset()
+        failures = 0
+        for _ in range(3):  # three processes of machine b while Redis is down
             try:
-                credential.get_token()
+                machine("b").get_token()
             except Exception:  # noqa: BLE001 - counted: there must be none
                 failures += 1
         assert failures == 0
-        server.start()
+        assert emulator.requests["token"] == 1  # b's processes shared b's local store
+        server.start()  # empty: Redis kept nothing
         emulator.reset()
-        later = azlogin.get_credential(
-            env, connection_verify=emulator.ca_path, clock=lambda: time.time()
-        )
-        later.get_token()
-        assert emulator.requests["token"] == 1  # Redis was empty after its restart
-        again = azlogin.get_credential(
-            env, connection_verify=emulator.ca_path, clock=lambda: time.time()
-        )
-        again.get_token()
-        assert emulator.requests["token"] == 1  # sharing resumed: served from Redis
+        machine("c").get_token()  # fetches, and saves in Redis again
+        machine("d").get_token()  # another machine: served from Redis
+        assert emulator.requests["token"] == 1
 
 
 def test_login_status_names_the_redis_store_and_says_it_spans_machines(

@@ -7,11 +7,13 @@ once, whether the saved login, the token store or both need it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .._config.keywords import StoreSpec
 from .._config.saved import LOGIN_ITEM, SavedLogin
@@ -185,7 +187,12 @@ class StoreOpener:
         if spec.choice == "memory":
             return MemoryStore(), "memory (this process only)"
         if spec.choice == "redis":
-            return _redis_store(str(spec.given), self.env)
+            redis, reason = _redis_store(str(spec.given), self.env)
+            try:
+                local: TokenStore | None = self.default().store
+            except TokenStoreError:
+                local = None  # no key here: while Redis is away, this process only
+            return FallbackStore(redis, local), reason
         try:
             picked = self.default()
         except TokenStoreError as error:
@@ -210,3 +217,58 @@ def _redis_store(url: str, env: Mapping[str, str]) -> tuple[TokenStore, str]:
         ) from None
     store = RedisStore(url, env=env)
     return store, f"Redis at {store.url}, shared across machines, key from {store.key_source}"
+
+
+class FallbackStore:
+    """A store shared across machines (Redis) with this machine's store behind it: while the
+    shared one cannot be used, items are saved and found locally (one warning), so the
+    machine's processes still share a token; the shared one is used again as soon as it
+    answers. Its lock is the shared store's (the engine takes the machine's file lock when
+    that fails)."""
+
+    shared = True
+    across_machines = True
+    expiring = True
+
+    def __init__(self, primary: Any, local: TokenStore | None) -> None:
+        self.primary = primary
+        self.local = local
+        self.url = primary.url
+        self._warned = False
+
+    def load(self, key: str) -> bytes | None:
+        value = self.primary.load(key)
+        if value is None and self.local is not None:
+            value = self.local.load(key)
+        return value  # type: ignore[no-any-return]
+
+    def save(self, key: str, value: bytes, *, expires_at: float | None = None) -> None:
+        try:
+            self.primary.save(key, value, expires_at=expires_at)
+        except TokenStoreError as error:
+            if self.local is None:
+                raise
+            if not self._warned:
+                self._warned = True
+                _LOGGER.warning(
+                    "The shared token store cannot be used (%s); keeping tokens in this "
+                    "machine's store until it answers again.",
+                    error,
+                )
+            self.local.save(key, value)
+        else:
+            self._warned = False
+
+    def delete(self, key: str) -> bool:
+        removed = False
+        for store in (self.primary, self.local):
+            if store is not None:
+                with contextlib.suppress(TokenStoreError):
+                    removed = store.delete(key) or removed
+        return removed
+
+    def lock(self, item: str) -> Any:
+        return self.primary.lock(item)
+
+    def __repr__(self) -> str:
+        return f"FallbackStore({self.primary!r}, local={self.local!r})"
