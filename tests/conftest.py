@@ -35,6 +35,7 @@ MODULE_TIERS = {
     "test_data_stack": "integration",  # Azurite, polars and obstore for three minutes
     "test_redis_store": "integration",  # a real redis-server
     "test_redis_cluster": "integration",  # a real redis-server and 8 "machines"
+    "test_redis_jobs": "integration",  # a real redis-server, a Dask cluster, killed "machines"
 }
 
 
