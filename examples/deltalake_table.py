@@ -1,7 +1,7 @@
 """deltalake writes a Delta table on Azure Storage and reads it back, signed in the AzCopy way.
 
 Same variables as blob_upload_download.py, plus CONTAINER (an existing container); needs
-`pip install "azlogin[deltalake]"`. deltalake trusts the system's certificate authorities, or
+`pip install "azlogin[deltalake]" pandas`. deltalake trusts the system's certificate authorities, or
 SSL_CERT_FILE's when it is set. deltalake keeps the token it is given, so each operation asks
 azlogin for its storage options (a cached token, refreshed before it expires).
 """
@@ -30,7 +30,9 @@ def main() -> None:
     write_deltalake(uri, pa.table({"region": ["east"], "sales": [95]}), mode="append",
                     storage_options=options())  # fmt: skip
     table = DeltaTable(uri, storage_options=options())
-    print(f"version {table.version()}: {table.to_pyarrow_table().sort_by('region').to_pydict()}")
+    # to_pandas(): deltalake 1.6's to_pyarrow_table() sometimes aborts the interpreter at exit.
+    frame = table.to_pandas().sort_values("region")
+    print(f"version {table.version()}: {frame.to_dict('list')}")
 
 
 if __name__ == "__main__":
