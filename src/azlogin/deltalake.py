@@ -45,7 +45,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._build.flavor import SYNC
-from ._build.targets import sign_in, split_credential_keywords
+from ._build.targets import data_request
 from ._config.locations import parse_location
 from ._engine.keys import STORAGE_SCOPE
 
@@ -74,15 +74,9 @@ def storage_options(
     Call it again for every operation: the token in the dictionary does not refresh.
     """
     _require_deltalake()
-    location = parse_location(url, account=keywords.pop("account", None))
-    credential = keywords.pop("credential", None)
-    credential_keywords = split_credential_keywords(keywords)
-    verify = keywords.pop("connection_verify", None)
-    if keywords:
-        raise TypeError(
-            f"azlogin.deltalake.storage_options() got unexpected keywords: {sorted(keywords)}"
-        )
-    signed_in = sign_in(location.endpoint + "/", env, credential, credential_keywords, SYNC)
+    request = data_request("azlogin.deltalake.storage_options", url, keywords)
+    location, verify = request.location, request.connection_verify
+    signed_in = request.sign_in(env, SYNC)
     options = {
         "azure_storage_account_name": location.account,
         "azure_storage_endpoint": location.endpoint,

@@ -60,8 +60,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._build.flavor import SYNC
-from ._build.targets import sign_in, split_credential_keywords
-from ._config.locations import Location, parse_location
+from ._build.targets import data_request
+from ._config.locations import Location
 from ._config.trust import TrustedSuffixes
 from ._engine.keys import STORAGE_SCOPE
 from ._errors import ConfigurationError, refuse_pickling
@@ -105,15 +105,10 @@ def create_secret(
     :meth:`~Secret.execute` (or call :meth:`~Secret.ensure_fresh` first) so that the secret
     is re-issued when the token is refreshed.
     """
-    location = parse_location(url, account=keywords.pop("account", None))
-    credential = keywords.pop("credential", None)
-    credential_keywords = split_credential_keywords(keywords)
-    keywords.pop("connection_verify", None)  # the credential's; DuckDB reads CURL_CA_INFO
-    if keywords:
-        raise TypeError(
-            f"azlogin.duckdb.create_secret() got unexpected keywords: {sorted(keywords)}"
-        )
-    signed_in = sign_in(location.endpoint + "/", env, credential, credential_keywords, SYNC)
+    # connection_verify is the credential's only: DuckDB's curl transport reads CURL_CA_INFO.
+    request = data_request("azlogin.duckdb.create_secret", url, keywords)
+    location = request.location
+    signed_in = request.sign_in(env, SYNC)
     secret_name = _secret_name(name, location)
     suffix = _endpoint_suffix(location)
     scope = _scope(location, suffix, signed_in.trusted)

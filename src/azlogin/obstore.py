@@ -40,8 +40,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ._build.flavor import ASYNC, SYNC
-from ._build.targets import sign_in, split_credential_keywords
-from ._config.locations import parse_location
+from ._build.targets import data_request
 from ._engine.keys import STORAGE_SCOPE
 from ._errors import ConfigurationError
 
@@ -76,18 +75,15 @@ def store(
     TypeError. The host is checked before any I/O (UntrustedDestinationError).
     """
     store_class = _import_azure_store()
-    location = parse_location(url, account=keywords.pop("account", None))
-    credential = keywords.pop("credential", None)
-    client_options = dict(keywords.pop("client_options", None) or {})
-    retry_config = keywords.pop("retry_config", None)
-    credential_keywords = split_credential_keywords(keywords)
-    verify = keywords.pop("connection_verify", None)
-    if keywords:
-        raise TypeError(f"azlogin.obstore.store() got unexpected keywords: {sorted(keywords)}")
+    request = data_request(
+        "azlogin.obstore.store", url, keywords, own=("client_options", "retry_config")
+    )
+    location, verify, credential = request.location, request.connection_verify, request.credential
+    client_options = dict(request.own.get("client_options") or {})
+    retry_config = request.own.get("retry_config")
     if credential is not None and not asynchronous and _is_asyncio(credential):
         raise TypeError("an asyncio credential needs azlogin.obstore.store(..., asynchronous=True)")
-    flavor = ASYNC if asynchronous else SYNC
-    signed_in = sign_in(location.endpoint + "/", env, credential, credential_keywords, flavor)
+    signed_in = request.sign_in(env, ASYNC if asynchronous else SYNC)
     if verify is False:
         client_options["allow_invalid_certificates"] = True
     elif isinstance(verify, (str, os.PathLike)):

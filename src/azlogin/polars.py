@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._build.flavor import SYNC
-from ._build.targets import sign_in, split_credential_keywords
+from ._build.targets import data_request
 from ._config.locations import parse_location
 from ._engine.keys import STORAGE_SCOPE
 
@@ -66,17 +66,13 @@ def options(url: str, *, env: Mapping[str, str] | None = None, **keywords: Any) 
     ``credential`` attribute is the credential in use.
     """
     _require_polars()
-    location = parse_location(url, account=keywords.pop("account", None))
-    credential = keywords.pop("credential", None)
-    credential_keywords = split_credential_keywords(keywords)
-    verify = keywords.pop("connection_verify", None)
-    if keywords:
-        raise TypeError(f"azlogin.polars.options() got unexpected keywords: {sorted(keywords)}")
-    if inspect.iscoroutinefunction(getattr(credential, "get_token_info", None)):
+    request = data_request("azlogin.polars.options", url, keywords)
+    location, verify = request.location, request.connection_verify
+    if inspect.iscoroutinefunction(getattr(request.credential, "get_token_info", None)):
         raise TypeError(
             "polars calls its credential provider synchronously: pass a sync credential"
         )
-    signed_in = sign_in(location.endpoint + "/", env, credential, credential_keywords, SYNC)
+    signed_in = request.sign_in(env, SYNC)
     storage_options = {
         "azure_storage_account_name": location.account,
         "azure_storage_endpoint": location.endpoint,

@@ -14,13 +14,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._config.keywords import ALL_KEYWORDS
+from .._config.locations import Location, parse_location
 from .._config.trust import TrustedSuffixes
 from .._engine.credential import AsyncCredential, Credential
 from .assemble import assemble
 from .flavor import Flavor
 from .resolve import resolve
 
-__all__ = ["CREDENTIAL_KEYWORDS", "SignedIn", "sign_in", "split_credential_keywords"]
+__all__ = [
+    "CREDENTIAL_KEYWORDS",
+    "DataRequest",
+    "SignedIn",
+    "data_request",
+    "sign_in",
+    "split_credential_keywords",
+]
 
 CREDENTIAL_KEYWORDS = tuple(name for name in ALL_KEYWORDS if name != "transport")
 """get_credential's keywords a helper takes; ``transport`` belongs to the storage client."""
@@ -64,3 +72,37 @@ def sign_in(
     else:
         trusted = TrustedSuffixes()
     return SignedIn(credential, trusted, trusted.check(url))
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """A data-stack helper's call, sorted: the URL's location, ``credential=``, get_credential's
+    keywords, ``connection_verify`` and the helper's own keywords."""
+
+    location: Location
+    credential: Any
+    credential_keywords: Mapping[str, Any]
+    connection_verify: Any
+    own: Mapping[str, Any]
+
+    def sign_in(self, env: Mapping[str, str] | None, flavor: Flavor) -> SignedIn:
+        """The credential for the location's account endpoint (see :func:`sign_in`)."""
+        endpoint = self.location.endpoint + "/"
+        return sign_in(endpoint, env, self.credential, self.credential_keywords, flavor)
+
+
+def data_request(
+    function: str, url: str, keywords: Mapping[str, Any], *, own: tuple[str, ...] = ()
+) -> DataRequest:
+    """Sort a data-stack helper's keywords (``account=`` for az:// URLs, ``credential=``,
+    get_credential's, the helper's ``own``); TypeError naming ``function`` for any other."""
+    rest = dict(keywords)
+    location = parse_location(url, account=rest.pop("account", None))
+    credential = rest.pop("credential", None)
+    mine = {name: rest.pop(name) for name in own if name in rest}
+    credential_keywords = split_credential_keywords(rest)
+    verify = rest.pop("connection_verify", None)
+    if rest:
+        raise TypeError(f"{function}() got unexpected keywords: {sorted(rest)}")
+    return DataRequest(location, credential, credential_keywords, verify, mine)
+
