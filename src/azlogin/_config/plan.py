@@ -28,7 +28,7 @@ from .saved import SavedLogin
 from .settings import Settings, blank_to_none, read_settings
 from .timings import RefreshPolicy
 from .trust import TrustedSuffixes
-from .variables import AUTO_LOGIN_TYPE
+from .variables import AUTO_LOGIN_TYPE, AZURE_IDENTITY_EQUIVALENTS
 
 __all__ = [
     "PICKLED_OPTIONS",
@@ -161,7 +161,7 @@ def make_plan(
         authority=authority,
         store=store_spec(request.store, env),
         policy=policy,
-        options=request.options,
+        options=request.options.from_environment(env),
         clock=request.clock,
         recipe=recipe,
     )
@@ -179,6 +179,7 @@ def _login(
                 f"No login is configured: set {AUTO_LOGIN_TYPE.name} to one of {valid_names()} "
                 "(with the variables that type needs; `azlogin env` lists them), "
                 "pass login_type= to get_credential(), or run `azlogin login` once."
+                + _azure_identity_hint(env)
             )
         login_type = lookup_login_type(saved_login.login_type, "the saved login")
         variables = saved_login.variables
@@ -188,6 +189,21 @@ def _login(
         chosen, label, variable=AUTO_LOGIN_TYPE.name, keyword="login_type"
     )
     return login_type, _read(login_type, env, request), None
+
+
+def _azure_identity_hint(env: Mapping[str, str]) -> str:
+    """For azure-identity's EnvironmentCredential variables in ``env``: their AZCOPY names."""
+    found = [(name, variable) for name, variable in AZURE_IDENTITY_EQUIVALENTS if env.get(name)]
+    if not found:
+        return ""
+    mapped = ", ".join(f"{variable.name} (from {name})" for name, variable in found)
+    names = ", ".join(name for name, _ in found)
+    return (
+        f" {names} {'is' if len(found) == 1 else 'are'} set (azure-identity's "
+        f"EnvironmentCredential variables): for that service principal set "
+        f'{AUTO_LOGIN_TYPE.name}=SPN and {mapped}, or pass login_type="SPN" with the '
+        "matching keywords."
+    )
 
 
 def _read(login_type: LoginType, source: Mapping[str, str], request: Request) -> Settings:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["STORE_VARIABLES", "VARIABLES", "Variable"]
+__all__ = [
+    "AZURE_IDENTITY_EQUIVALENTS",
+    "CA_BUNDLE_VARIABLES",
+    "OPTION_VARIABLES",
+    "STORE_VARIABLES",
+    "VARIABLES",
+    "Variable",
+]
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,47 @@ TOKEN_STORE = Variable(
 STORE_VARIABLES: tuple[Variable, ...] = (TOKEN_STORE, STORE_DIR, STORE_PASSPHRASE, STORE_KEY)
 """The variables of the token store, read whatever the login type."""
 
+ADDITIONALLY_ALLOWED_TENANTS = Variable(
+    "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
+    "additionally_allowed_tenants",
+    "Tenants besides the configured one that get_token(tenant_id=...) may ask for, separated "
+    "by ';' or ','; '*' allows any (azure-identity's additionally_allowed_tenants).",
+)
+REQUESTS_CA_BUNDLE = Variable(
+    "REQUESTS_CA_BUNDLE",
+    "connection_verify",
+    "A PEM CA bundle every TLS connection azlogin makes trusts, sync and async alike (the "
+    "connection_verify= keyword wins).",
+)
+CURL_CA_BUNDLE = Variable(
+    "CURL_CA_BUNDLE",
+    "connection_verify",
+    "As REQUESTS_CA_BUNDLE, when that is unset (requests reads it too).",
+)
+SSL_CERT_FILE = Variable(
+    "SSL_CERT_FILE",
+    "connection_verify",
+    "As REQUESTS_CA_BUNDLE, when neither it nor CURL_CA_BUNDLE is set (OpenSSL reads it too).",
+)
+
+CA_BUNDLE_VARIABLES: tuple[Variable, ...] = (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE)
+"""Where a private CA bundle comes from when connection_verify= is not given, first set wins:
+requests reads the first two and OpenSSL (so aiohttp) the last; azlogin gives the one it
+finds to every transport it builds, so sync and async trust the same CA."""
+
+OPTION_VARIABLES: tuple[Variable, ...] = (ADDITIONALLY_ALLOWED_TENANTS, *CA_BUNDLE_VARIABLES)
+"""Variables of the credential's options (not login settings), read whatever the login type."""
+
+AZURE_IDENTITY_EQUIVALENTS: tuple[tuple[str, Variable], ...] = (
+    ("AZURE_CLIENT_ID", SPA_APPLICATION_ID),
+    ("AZURE_CLIENT_SECRET", SPA_CLIENT_SECRET),
+    ("AZURE_CLIENT_CERTIFICATE_PATH", SPA_CERT_PATH),
+    ("AZURE_CLIENT_CERTIFICATE_PASSWORD", SPA_CERT_PASSWORD),
+    ("AZURE_TENANT_ID", TENANT_ID),
+)
+"""azure-identity's EnvironmentCredential variables (a service principal) and the AZCOPY
+variable of azlogin's SPN login each one maps to: the hint when no login is configured."""
+
 VARIABLES: tuple[Variable, ...] = (
     AUTO_LOGIN_TYPE,
     TENANT_ID,
@@ -149,5 +197,6 @@ VARIABLES: tuple[Variable, ...] = (
     AZURE_FEDERATED_TOKEN_FILE,
     AZURE_AUTHORITY_HOST,
     *STORE_VARIABLES,
+    *OPTION_VARIABLES,
 )
 """Every variable, in the order ``azlogin env`` and the docs list them."""
