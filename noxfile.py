@@ -75,7 +75,8 @@ def system_packages(session: nox.Session) -> None:
     """The Debian packages the suite runs for real: D-Bus and GNOME Keyring (the Secret
     Service), Node.js's npm (Azurite), curl (a tool outside Python using `azlogin token`),
     util-linux's unshare (a full or read-only store disk in a mount namespace), redis-server
-    (the Redis token store). Installed when missing and nox runs as root."""
+    (the Redis token store), iproute2 (machines in network namespaces). Installed when missing
+    and nox runs as root."""
     needed = {
         "dbus-daemon": "dbus",
         "gnome-keyring-daemon": "gnome-keyring",
@@ -83,6 +84,7 @@ def system_packages(session: nox.Session) -> None:
         "curl": "curl",
         "unshare": "util-linux",
         "redis-server": "redis-server",
+        "ip": "iproute2",
     }
     missing = sorted({package for tool, package in needed.items() if not shutil.which(tool)})
     if not missing:

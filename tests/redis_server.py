@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def _free_port() -> int:
@@ -90,3 +91,15 @@ def redis_server() -> Iterator[RedisServer]:
             yield server
         finally:
             server.stop()
+
+
+def held_all_along(client: Any, lock_key: bytes | str, seconds: float) -> None:
+    """Check, for ``seconds`` of real time (Redis's lease clock, which no fake clock can
+    stand in for), that a lock stays taken by one holder: renewed, never ended or changed
+    hands. ``client`` is a redis-py client."""
+    owner = client.get(lock_key)
+    assert owner is not None, "the lock is not taken"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert client.get(lock_key) == owner, "the lock ended or changed hands"
+        time.sleep(0.02)

@@ -1,6 +1,6 @@
 """Jobs across "machines" on one Redis: a Dask cluster whose workers share nothing but Redis
-and the key makes one token request; a lock holder killed with SIGKILL holds the others up
-no longer than its lease.
+and the key makes one token request; a lock holder renews its lease as long as it lives, and
+one killed with SIGKILL holds the others up no longer than its lease.
 
 Each worker or machine has a local store directory (and HOME) of its own, as pods would."""
 
@@ -27,7 +27,7 @@ from azlogin import storage
 from azlogin.fsspec import filesystem
 from azlogin.testing import EntraEmulator
 from azlogin.testing.azurite import Azurite
-from tests.redis_server import RedisServer, redis_server
+from tests.redis_server import RedisServer, held_all_along, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -175,8 +175,9 @@ print("held", flush=True)
 time.sleep(3600)
 """
 
-# Asks for a token, as any process would: the engine takes the lock (its default lease) and
-# fetches; it is held at the emulator (a delayed answer) until it is killed.
+# Asks for a token, as any process would: the engine takes the lock (the lease the URL in
+# AZLOGIN_TOKEN_STORE sets) and fetches; it is held at the emulator (a delayed answer) until
+# it is killed.
 HOLDER_FETCHING = """
 import json, sys
 import azlogin
@@ -221,15 +222,17 @@ def _until(condition: Any, timeout: float, what: str) -> None:
 
 
 @pytest.mark.parametrize("holder", ["bare_lock", "engine_mid_fetch"])
-def test_a_lock_holder_killed_with_sigkill_releases_within_its_lease(
+def test_a_lock_holder_renews_while_alive_and_killed_releases_within_its_lease(
     emulator: EntraEmulator, redis: RedisServer, tmp_path: Path, holder: str
 ) -> None:
     from azlogin._build.resolve import resolve
     from azlogin._engine.keys import TokenKey
-    from azlogin.persistence._redis import DEFAULT_LEASE
     from azlogin.persistence._tokens import token_item
 
-    env = {**emulator.env("SPN"), "AZLOGIN_TOKEN_STORE": redis.url, "AZLOGIN_STORE_KEY": KEY}
+    lease = 1.0 if holder == "bare_lock" else 2.0
+    # Every machine's engine takes its Redis locks with this lease (the URL's lease=).
+    store_url = f"{redis.url}?lease={lease:g}"
+    env = {**emulator.env("SPN"), "AZLOGIN_TOKEN_STORE": store_url, "AZLOGIN_STORE_KEY": KEY}
     ca = emulator.ca_path
     redis_client = _redis_client(redis)
     redis_client.flushdb()
@@ -239,7 +242,6 @@ def test_a_lock_holder_killed_with_sigkill_releases_within_its_lease(
     item_key, lock_key = _redis_names(item)
 
     if holder == "bare_lock":
-        lease = 3.0
         process = _start(
             HOLDER_OF_THE_LOCK, [redis.url, item, str(lease), json.dumps(env)], tmp_path / "a"
         )
@@ -247,21 +249,22 @@ def test_a_lock_holder_killed_with_sigkill_releases_within_its_lease(
         assert process.stdout.readline().strip() == "held", process.stderr
         requests_before = 0
     else:
-        lease = DEFAULT_LEASE  # the engine's
         emulator.fail("token", status=None, delay=30.0)  # the holder's fetch hangs
         process = _start(HOLDER_FETCHING, [json.dumps(env), ca], tmp_path / "a")
         # Its request reached the identity provider: it fetches, so it holds the lock.
         _until(lambda: emulator.requests["token"] == 1, 30.0, "the holder's token request")
         requests_before = 1
-    assert redis_client.exists(lock_key) == 1
+    assert 0 < redis_client.pttl(lock_key) <= lease * 1000  # the URL's lease
+    held_all_along(redis_client, lock_key, 3 * lease)  # alive, it renews its lease
 
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
     killed_at = time.time()
     assert process.returncode == -signal.SIGKILL
     # The kill released nothing: the lock stays taken until its lease ends.
-    left = redis_client.pttl(lock_key) / 1000
-    assert 0 < left <= lease, left
+    left_ms = redis_client.pttl(lock_key)  # -2: already gone; -1 would be no expiry at all
+    assert left_ms == -2 or 0 < left_ms <= lease * 1000, left_ms
+    left = max(left_ms, 0) / 1000
 
     machines = [
         _start(MACHINE, [json.dumps(env), ca], tmp_path / f"machine{number}") for number in range(3)

@@ -1,6 +1,7 @@
 """RedisStore against a real redis-server (Debian's package) on loopback: sealing, expiry,
-sharing between "machines" (store objects that share nothing but Redis and a key), the lock's
-lease and fencing, Redis dying and coming back, and the passphrase salt's creation race."""
+sharing between "machines" (store objects, or processes, that share nothing but Redis and a
+key), the lock's lease, its renewal and fencing, Redis dying and coming back, and the
+passphrase salt's creation race."""
 
 from __future__ import annotations
 
@@ -10,20 +11,25 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 
-from azlogin import TokenStoreError
+import azlogin
+from azlogin import ConfigurationError, TokenStoreError
 from azlogin.persistence import OsSecretStoreKey, PassphraseKey, StaticKey
-from azlogin.persistence._redis import RedisStore
-from tests.redis_server import RedisServer, redis_server
-from tests.support import SECRET
+from azlogin.persistence._redis import DEFAULT_LEASE, RedisLock, RedisStore
+from tests.redis_server import RedisServer, held_all_along, redis_server
+from tests.support import SECRET, eventually
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
@@ -272,50 +278,246 @@ def test_a_waiter_gets_the_lock_when_it_is_released(url: str) -> None:
     waiter.join()
 
 
-def test_a_dead_holder_releases_after_its_lease(url: str) -> None:
-    dead, alive = store(url), store(url)
-    dead.lock("token:a", lease=0.5).__enter__()  # never released: its holder "died"
-    started = time.monotonic()
-    with alive.lock("token:a", wait=CEILING):
-        waited = time.monotonic() - started
-    assert 0.3 < waited < CEILING
+# A holder in a process of its own, driven line by line on stdin (one JSON reply a line), so
+# that it can really stall (SIGSTOP) or die (SIGKILL) while its lease-renewing thread runs.
+HOLDER = """
+import json, sys
+from azlogin.persistence._redis import RedisStore
+store = RedisStore(sys.argv[1], key_source=bytes.fromhex(sys.argv[2]))
+locks = {}
+for line in sys.stdin:
+    command, item, *rest = line.split()
+    reply = {}
+    if command == "lock":
+        locks[item] = store.lock(item, lease=float(rest[0])).__enter__()
+        reply["fence"] = locks[item].fence
+    elif command == "lost":
+        reply["lost"] = locks[item].lost
+    elif command == "save":
+        store.save(item, rest[0].encode())
+    elif command == "release":
+        locks.pop(item).__exit__(None, None, None)
+    print(json.dumps(reply), flush=True)
+"""
 
 
-def test_a_late_release_never_frees_the_next_holders_lock(url: str) -> None:
-    slow, next_holder, third = store(url), store(url), store(url)
-    late = slow.lock("token:a", lease=0.3)
-    late.__enter__()
-    with next_holder.lock("token:a", wait=CEILING):
-        late.__exit__(None, None, None)  # compare-and-delete: not ours any more
-        with pytest.raises(TokenStoreError), third.lock("token:a", wait=0.2):
+class Holder:
+    """A machine holding locks in a process of its own."""
+
+    def __init__(self, url: str) -> None:
+        root = Path(__file__).resolve().parent.parent
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, url, KEY.hex()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}"},
+        )
+
+    def ask(self, *command: object) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(" ".join(map(str, command)) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, f"the holder exited ({self.process.poll()})"
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def signal(self, number: int) -> None:
+        self.process.send_signal(number)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def holder(url: str) -> Iterator[Holder]:
+    one = Holder(url)
+    try:
+        yield one
+    finally:
+        one.close()
+
+
+def lock_key(url: str, item: str) -> str:
+    return store(url)._names(item)[1]
+
+
+def test_a_holder_whose_work_outlasts_several_leases_keeps_the_lock(url: str) -> None:
+    """A fetch blocked for three leases: its lease is renewed, nobody else gets the lock (nor
+    a fencing number), and its save stands."""
+    lease = 1.0
+    first, second = store(url, lease=lease), store(url, lease=lease)
+    holding, done = threading.Event(), threading.Event()
+    taken: list[RedisLock] = []
+
+    def slow_fetch() -> None:
+        with first.lock("token:a") as lock:
+            taken.append(lock)
+            holding.set()
+            assert done.wait(60)  # the identity provider, answering when the test says so
+            first.save("token:a", b"fetched by the slow holder")
+
+    worker = threading.Thread(target=slow_fetch)
+    worker.start()
+    try:
+        assert holding.wait(CEILING)
+        with (
+            pytest.raises(TokenStoreError, match="stayed taken"),
+            second.lock("token:a", wait=3 * lease),
+        ):
             pass
+        raw = redis.Redis.from_url(url)
+        assert int(raw.get(first._names("token:a")[2]) or 0) == taken[0].fence  # no new taker
+        assert 0 < raw.pttl(first._names("token:a")[1]) <= lease * 1000
+        assert not taken[0].lost
+    finally:
+        done.set()
+        worker.join()
+    with second.lock("token:a", wait=CEILING) as later:
+        assert later.fence > taken[0].fence
+    assert second.load("token:a") == b"fetched by the slow holder"
+    assert raw.exists(first._names("token:a")[1]) == 0  # released, not left to expire
+    raw.close()
 
 
-def test_a_late_save_never_replaces_a_newer_token(url: str) -> None:
-    slow, fast = store(url), store(url)
-    stalled = slow.lock("token:a", lease=0.3)
-    stalled.__enter__()  # the holder stalls past its lease
-    with fast.lock("token:a", wait=CEILING) as taken:
-        assert taken.fence > stalled.fence
-        fast.save("token:a", b"newer")
-        slow.save("token:a", b"older, saved late")  # fenced with the older number: dropped
-    assert fast.load("token:a") == b"newer"
-    stalled.__exit__(None, None, None)
-    slow.save("token:a", b"unlocked save")  # without the lock: written as the newest
-    assert fast.load("token:a") == b"unlocked save"
+def test_a_lock_taken_again_renews_its_new_hold(url: str) -> None:
+    """One lock object held twice in a row: the second hold is renewed, and the first hold's
+    renewer (stopped by the release) never marks it lost."""
+    lease = 0.3
+    one = store(url, lease=lease)
+    raw = redis.Redis.from_url(url)
+    lock = one.lock("token:a")
+    for _ in range(2):
+        with lock:
+            held_all_along(raw, one._names("token:a")[1], 3 * lease)
+            assert not lock.lost
+    assert raw.exists(one._names("token:a")[1]) == 0
+    raw.close()
 
 
-def test_a_late_save_landing_first_is_replaced_by_the_newer_one(url: str) -> None:
-    slow, fast = store(url), store(url)
-    stalled = slow.lock("token:a", lease=0.3)
-    stalled.__enter__()
-    with fast.lock("token:a", wait=CEILING):
-        slow.save("token:a", b"older, first")  # nothing newer stored yet: written
-        assert fast.load("token:a") == b"older, first"
-        fast.save("token:a", b"newest")
-        slow.save("token:a", b"older, once more")
-    assert slow.load("token:a") == b"newest"
-    stalled.__exit__(None, None, None)
+def test_a_killed_holder_is_released_within_one_lease(url: str, holder: Holder) -> None:
+    lease = 1.0
+    raw = redis.Redis.from_url(url)
+    name = lock_key(url, "token:a")
+    fence = holder.ask("lock", "token:a", lease)["fence"]
+    held_all_along(raw, name, 3 * lease)  # alive: it renews
+    holder.signal(signal.SIGKILL)
+    holder.process.wait(timeout=10)
+    left = raw.pttl(name)  # -2: already gone; -1 (no expiry) would be a lock held forever
+    assert left == -2 or 0 < left <= lease * 1000  # nobody renews it now: gone within a lease
+    with store(url).lock("token:a", wait=lease + CEILING) as taken:
+        assert taken.fence > fence
+    raw.close()
+
+
+@pytest.fixture
+def stalled(url: str, holder: Holder) -> Iterator[tuple[Holder, RedisLock]]:
+    """A holder that froze (SIGSTOP) past its lease and then resumed, and the later holder
+    that took the lock meanwhile, still holding it."""
+    raw = redis.Redis.from_url(url)
+    name = lock_key(url, "token:a")
+    first_fence = holder.ask("lock", "token:a", 0.5)["fence"]
+    holder.signal(signal.SIGSTOP)
+    try:
+        assert eventually(lambda: raw.exists(name) == 0, CEILING), "the lease did not end"
+        later = store(url).lock("token:a", wait=CEILING)
+        later.__enter__()
+    finally:
+        holder.signal(signal.SIGCONT)
+    try:
+        assert later.fence > first_fence
+        # Resumed, its renewer tries at once, finds the lock another's, and gives up.
+        assert eventually(lambda: holder.ask("lost", "token:a")["lost"], CEILING)
+        yield holder, later
+    finally:
+        later.__exit__(None, None, None)
+        raw.close()
+
+
+def test_a_holder_whose_renewal_failed_never_frees_the_next_holders_lock(
+    url: str, stalled: tuple[Holder, RedisLock]
+) -> None:
+    holder, later = stalled
+    raw = redis.Redis.from_url(url)
+    name = lock_key(url, "token:a")
+    owner = raw.get(name)
+    holder.ask("release", "token:a")  # compare-and-delete: not its lock any more
+    assert raw.get(name) == owner
+    with pytest.raises(TokenStoreError), store(url).lock("token:a", wait=0.2):
+        pass
+    assert not later.lost
+    raw.close()
+
+
+def test_a_holder_whose_renewal_failed_never_overwrites_a_newer_token(
+    url: str, stalled: tuple[Holder, RedisLock]
+) -> None:
+    holder, later = stalled
+    newer = store(url)
+    holder.ask("save", "token:a", "older,first")  # nothing newer stored yet: written
+    assert newer.load("token:a") == b"older,first"
+    later.store.save("token:a", b"newer")
+    holder.ask("save", "token:a", "older,late")  # fenced with its older number: dropped
+    assert newer.load("token:a") == b"newer"
+    holder.ask("release", "token:a")
+    holder.ask("save", "token:a", "unlocked")  # without the lock: written as the newest
+    assert newer.load("token:a") == b"unlocked"
+
+
+def test_the_lease_is_configurable(url: str) -> None:
+    raw = redis.Redis.from_url(url)
+    assert store(url).lease == DEFAULT_LEASE == 20.0
+    from_url = store(url + "?lease=2.5")
+    assert from_url.lease == 2.5
+    from_url.save("token:a", b"value")  # redis-py never saw the lease parameter
+    assert from_url.load("token:a") == b"value"
+    with from_url.lock("token:a"):
+        assert 0 < raw.pttl(from_url._names("token:a")[1]) <= 2500
+    assert "lease=2.5 s" in repr(from_url)
+    assert store(url + "?lease=2.5", lease=7).lease == 7.0  # the keyword wins
+    with from_url.lock("token:a", lease=0.5):  # and a lock's own lease
+        assert 0 < raw.pttl(from_url._names("token:a")[1]) <= 500
+    raw.close()
+
+
+@pytest.mark.parametrize("value", ["abc", "", "0", "-1", "0.05", "nan", "inf", "7200", "1,2"])
+def test_a_bad_lease_in_the_url_names_the_parameter_and_the_variable(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"lease= parameter of the Redis URL") as caught:
+        RedisStore(f"redis://user:hunter2@127.0.0.1:1/0?lease={value}", key_source=KEY)
+    assert caught.value.variable == "AZLOGIN_TOKEN_STORE"
+    assert caught.value.keyword == "token_store"
+    assert "redis://host:6379/0?lease=30" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_repeated_lease_parameter_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="2 times"):
+        RedisStore("redis://127.0.0.1:1/0?lease=1&lease=2", key_source=KEY)
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("nan"), 1e9, "30", True])
+def test_a_bad_lease_keyword_names_the_keyword(value: Any) -> None:
+    with pytest.raises(ConfigurationError, match=r"RedisStore\(lease=\)") as caught:
+        RedisStore("redis://127.0.0.1:1/0", key_source=KEY, lease=value)
+    assert "from 0.1 to 3600" in str(caught.value)
+
+
+def test_a_bad_lease_in_azlogin_token_store_fails_get_credential(url: str) -> None:
+    env = {
+        "AZCOPY_AUTO_LOGIN_TYPE": "SPN",
+        "AZCOPY_SPA_APPLICATION_ID": "00000000-0000-0000-0000-000000000001",
+        "AZCOPY_SPA_CLIENT_SECRET": SECRET,
+        "AZCOPY_TENANT_ID": "contoso",
+        "AZLOGIN_TOKEN_STORE": url + "?lease=forever",
+        "AZLOGIN_STORE_KEY": base64.b64encode(KEY).decode(),
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        azlogin.get_credential(env)
+    assert caught.value.variable == "AZLOGIN_TOKEN_STORE"
+    assert SECRET not in str(caught.value)
 
 
 def test_the_fence_never_goes_backwards_when_its_counter_is_lost(url: str) -> None:

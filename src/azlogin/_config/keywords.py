@@ -162,7 +162,7 @@ def store_spec(value: Any, env: Mapping[str, str]) -> StoreSpec:
     """``token_store=`` (or AZLOGIN_TOKEN_STORE when it is None), checked."""
     explicit = value is not None
     if value is None:
-        value = (env.get(TOKEN_STORE.name) or "").strip().lower() or "default"
+        value = (env.get(TOKEN_STORE.name) or "").strip() or "default"
         explicit = TOKEN_STORE.name in env
     if not isinstance(value, str):
         return StoreSpec("given", True, value)

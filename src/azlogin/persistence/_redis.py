@@ -6,7 +6,8 @@ What Redis holds, under ``prefix`` (``"azlogin:"`` by default), for an item name
 - ``{prefix}{h}:item``: a hash, ``v`` the sealed value (AES-256-GCM, bound to the item's name,
   see :mod:`._sealed`; never plaintext) and ``f`` the fencing number it was written with; it
   expires with its token (``save(..., expires_at=)``) and after ``max_ttl`` at the latest;
-- ``{prefix}{h}:lock``: the item's lock, a random token, set NX with a lease (PX);
+- ``{prefix}{h}:lock``: the item's lock, a random token, set NX with a lease (PX) that its
+  holder renews while it holds it;
 - ``{prefix}{h}:fence``: the item's fencing counter, INCRemented by every lock taken;
 - ``{prefix}salt``: the passphrase salt (16 random bytes; not secret), when the key comes
   from a passphrase: created once with SET NX, then read, so every machine derives one key.
@@ -19,6 +20,15 @@ writes with that number, and a Lua script writes only when it is not older than 
 already stored. A holder that stalled past its lease and saves late therefore never replaces
 a token saved by a later holder. A save made without the lock is unfenced: it writes as the
 newest (the stored or current number, whichever is higher).
+
+**The lease.** A dead holder (killed, or its machine gone) releases the lock when its lease
+ends (``lease``, 20 s by default; ``?lease=SECONDS`` in the URL, or ``RedisStore(lease=)``).
+A live holder renews the lease every third of it (a daemon thread per held lock, so sync
+and asyncio callers alike), with a script that extends it only while the lock still holds
+this holder's random token: a fetch that outlasts the lease (a slow identity provider, a
+device login) keeps the lock. A holder that stalled past its lease (a frozen process) finds
+its renewal refused, stops renewing and warns; its save is still fenced with its own, older
+number.
 
 **Failures.** Short socket timeouts (0.5 s to connect, 1 s per command), no retries, and a
 breaker: after Redis fails to answer, calls fail at once for ``retry_after`` seconds, then
@@ -40,14 +50,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .._config.variables import STORE_KEY, STORE_PASSPHRASE
-from .._errors import TokenStoreError, refuse_pickling
+from .._config.variables import STORE_KEY, STORE_PASSPHRASE, TOKEN_STORE
+from .._errors import ConfigurationError, TokenStoreError, refuse_pickling
 from ._keys import KernelKeyringKey, OsSecretStoreKey, PassphraseKey, StaticKey
 from ._protocol import KeySource, KeyUnavailable
 from ._sealed import Sealer
@@ -61,7 +71,14 @@ KEY_VARIABLE = STORE_KEY.name
 PASSPHRASE_VARIABLE = STORE_PASSPHRASE.name
 SALT_BYTES = 16
 DEFAULT_MAX_TTL = 28 * 3600.0
+# A dead holder keeps the others waiting this long at most; a live one renews it. Long
+# enough that a renewal every third of it survives a slow Redis (1 s command timeout).
 DEFAULT_LEASE = 20.0
+LEASE_RANGE = (0.1, 3600.0)  # below: renewals race the network; above: a crash stalls a cluster
+LEASE_PARAMETER = "lease"  # redis://host:port/db?lease=SECONDS
+# How long a lock is waited for before the waiter fetches on its own (under this machine's
+# file lock): a live holder's fetch may take this long; never shorter than a dead holder's lease.
+DEFAULT_WAIT = 30.0
 
 # KEYS: lock, fence, item. ARGV: token, lease (ms), fence counter's TTL (ms).
 # The fencing number, or 0 when the lock is taken.
@@ -80,6 +97,12 @@ return n
 # KEYS: lock. ARGV: token. Deletes the lock only while it is still ours.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# KEYS: lock. ARGV: token, lease (ms). Extends the lease only while the lock is still ours.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -106,7 +129,11 @@ class RedisStore:
     Redis, prefix and key. See the module's documentation for what Redis holds.
 
     ``url``: ``redis://[user:password@]host:port/db``, ``rediss://`` for TLS (passed to
-    redis-py as is), or ``unix:///path/to/socket``.
+    redis-py as is, but for ``lease``), or ``unix:///path/to/socket``. Its query parameter
+    ``lease=SECONDS`` sets the lease when the ``lease`` keyword does not.
+
+    ``lease``: seconds a lock outlives a holder that died (0.1 to 3600; 20 by default); a
+    live holder renews it every third of it. A bad value raises ConfigurationError.
 
     ``key_source``: where the 32-byte key comes from; every machine must get the same one:
 
@@ -140,10 +167,13 @@ class RedisStore:
         connect_timeout: float = 0.5,
         timeout: float = 1.0,
         retry_after: float = 2.0,
+        lease: float | None = None,
     ) -> None:
         if not prefix:
             raise ValueError("the prefix is empty")
+        url, in_url = _without_lease(url)
         self.url = _shown(url)
+        self.lease = _checked_lease(lease, in_url)
         self.prefix = prefix
         self.max_ttl = max_ttl
         self.retry_after = retry_after
@@ -164,6 +194,7 @@ class RedisStore:
             raise TokenStoreError(f"Not a Redis URL ({self.url}): {error}") from None
         self._acquire = self._client.register_script(_ACQUIRE)
         self._release = self._client.register_script(_RELEASE)
+        self._renew = self._client.register_script(_RENEW)
         self._save = self._client.register_script(_SAVE)
         self._guard = threading.Lock()
         self._derive_guard = threading.Lock()
@@ -356,10 +387,15 @@ class RedisStore:
     # -- the lock --------------------------------------------------------------------------
 
     def lock(
-        self, item: str, *, lease: float = DEFAULT_LEASE, wait: float | None = None
+        self, item: str, *, lease: float | None = None, wait: float | None = None
     ) -> RedisLock:
-        """The item's lock across every machine (not yet taken): a context manager."""
-        return RedisLock(self, item, lease=lease, wait=lease + 10.0 if wait is None else wait)
+        """The item's lock across every machine (not yet taken): a context manager. Its
+        lease is the store's unless given; it waits ``DEFAULT_WAIT`` seconds (at least the
+        lease and 10 s) unless told."""
+        lease = self.lease if lease is None else lease
+        if wait is None:
+            wait = max(DEFAULT_WAIT, lease + 10.0)
+        return RedisLock(self, item, lease=lease, wait=wait)
 
     def _take(self, item: str, token: str, lease: float) -> int:
         name, lock, counter = self._names(item)
@@ -374,6 +410,12 @@ class RedisStore:
             with self._guard:
                 self._held[item] = fence
         return fence
+
+    def _extend(self, item: str, token: str, lease: float) -> bool:
+        """Renew a held lock's lease; False when the lock is no longer ``token``'s."""
+        lock = self._names(item)[1]
+        lease_ms = max(1, int(lease * 1000))
+        return bool(self._call(lambda: self._renew(keys=[lock], args=[token, lease_ms])))
 
     def _give_back(self, item: str, token: str) -> None:
         with self._guard:
@@ -390,7 +432,10 @@ class RedisStore:
         self._client.close()
 
     def __repr__(self) -> str:
-        return f"RedisStore({self.url!r}, prefix={self.prefix!r}, key from {self.key_source})"
+        return (
+            f"RedisStore({self.url!r}, prefix={self.prefix!r}, lease={self.lease:g} s, "
+            f"key from {self.key_source})"
+        )
 
     def __reduce__(self) -> Any:
         raise refuse_pickling(self)
@@ -398,9 +443,11 @@ class RedisStore:
 
 class RedisLock:
     """One item's lock in Redis: SET NX PX with a random token, released by a compare-and-
-    delete script (only while still ours), ended by its lease if its holder dies. ``fence``
-    is its fencing number while held. Taking it waits up to ``wait`` seconds, polling, and
-    raises TokenStoreError after that or when Redis does not answer."""
+    delete script (only while still ours), ended by its lease if its holder dies. While held,
+    a daemon thread renews the lease every third of it (compare-and-expire: only while still
+    ours). ``fence`` is its fencing number while held; ``lost`` turns true when a renewal
+    found the lock taken from it. Taking it waits up to ``wait`` seconds, polling, and raises
+    TokenStoreError after that or when Redis does not answer."""
 
     def __init__(self, store: RedisStore, item: str, *, lease: float, wait: float) -> None:
         self.store = store
@@ -409,6 +456,14 @@ class RedisLock:
         self.wait = wait
         self.fence = 0
         self._token = ""
+        self._released = threading.Event()
+        self._lost = threading.Event()
+
+    @property
+    def lost(self) -> bool:
+        """True once a renewal found the lock no longer this holder's (its lease ended while
+        it stalled; another may hold it). A save made since is still fenced."""
+        return self._lost.is_set()
 
     def __enter__(self) -> RedisLock:
         token = base64.urlsafe_b64encode(os.urandom(18)).decode("ascii")
@@ -418,6 +473,15 @@ class RedisLock:
             fence = self.store._take(self.item, token, self.lease)
             if fence:
                 self.fence, self._token = fence, token
+                # An event per hold: a renewer of an earlier hold never sees this one's.
+                self._released = threading.Event()
+                self._lost.clear()
+                threading.Thread(
+                    target=self._renew_until_released,
+                    args=(token, self._released),
+                    name="azlogin-redis-lease",
+                    daemon=True,  # dies with its process: then the lease ends the lock
+                ).start()
                 return self
             if time.monotonic() >= deadline:
                 raise TokenStoreError(
@@ -434,8 +498,81 @@ class RedisLock:
         traceback: TracebackType | None,
     ) -> None:
         if self._token:
+            self._released.set()  # the renewer stops; a renewal racing the release is a no-op
             self.store._give_back(self.item, self._token)
             self._token, self.fence = "", 0
+
+    def _renew_until_released(self, token: str, released: threading.Event) -> None:
+        """The renewer's loop: every third of the lease until ``released``, or until a
+        renewal finds the lock another's (then ``lost``)."""
+        every = self.lease / 3
+        while not released.wait(every):
+            try:
+                if self.store._extend(self.item, token, self.lease):
+                    continue
+            except TokenStoreError as error:  # Redis away: try again; the lease runs meanwhile
+                _LOGGER.debug("A Redis lock's lease was not renewed: %s", error)
+                continue
+            if not released.is_set():
+                self._lost.set()
+                _LOGGER.warning(
+                    "A lock of the Redis token store at %s ended before it was released (its "
+                    "holder stalled past its %g s lease); another process may fetch too. This "
+                    "holder's save stays fenced: it never replaces a newer token.",
+                    self.store.url,
+                    self.lease,
+                )
+            return
+
+
+def _without_lease(url: str) -> tuple[str, str | None]:
+    """``url`` without its ``lease`` query parameter (redis-py would refuse it), and that
+    parameter's raw value (None when absent)."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    values = [value for name, value in pairs if name == LEASE_PARAMETER]
+    if not values:
+        return url, None
+    if len(values) > 1:
+        raise _lease_error(f"gives {LEASE_PARAMETER}= {len(values)} times", in_url=True)
+    rest = urlencode([(name, value) for name, value in pairs if name != LEASE_PARAMETER])
+    return urlunsplit(parts._replace(query=rest)), values[0]
+
+
+def _checked_lease(keyword: float | None, in_url: str | None) -> float:
+    """The lease in seconds: the keyword's, else the URL's, else DEFAULT_LEASE; checked."""
+    low, high = LEASE_RANGE
+    if keyword is not None:
+        if isinstance(keyword, bool) or not isinstance(keyword, (int, float)):
+            raise _lease_error(f"is a {type(keyword).__name__}", in_url=False)
+        lease = float(keyword)
+    elif in_url is not None:
+        try:
+            lease = float(in_url)
+        except ValueError:
+            raise _lease_error("is not a number", in_url=True) from None
+    else:
+        return DEFAULT_LEASE
+    if not low <= lease <= high:  # NaN fails too
+        raise _lease_error(f"is {lease:g} s", in_url=keyword is None)
+    return lease
+
+
+def _lease_error(problem: str, *, in_url: bool) -> ConfigurationError:
+    low, high = LEASE_RANGE
+    expected = (
+        f"must be a number of seconds from {low:g} to {high:g} (default {DEFAULT_LEASE:g}): how "
+        "long a lock outlives a holder that died; live holders renew it"
+    )
+    if not in_url:
+        return ConfigurationError(f"RedisStore(lease=) {problem}; it {expected}.")
+    return ConfigurationError(
+        f"The {LEASE_PARAMETER}= parameter of the Redis URL ({TOKEN_STORE.name} or "
+        f"token_store=) {problem}; it {expected}, as in redis://host:6379/0?"
+        f"{LEASE_PARAMETER}=30.",
+        variable=TOKEN_STORE.name,
+        keyword="token_store",
+    )
 
 
 def _shown(url: str) -> str:
