@@ -1,25 +1,41 @@
 """The ``azlogin`` command line (also ``python -m azlogin``): AzCopy's ``login``, ``login status``,
 ``logout`` and ``env``, with AzCopy's flags, and ``token`` (as ``az account get-access-token``).
 
-Errors go to stderr as one line that says what to do, with a non-zero exit code; ``--debug``
-adds the traceback. ``--output-type json`` prints one JSON object (``env``: a list).
+A failure is one line on stderr, ``azlogin: error: ...``, exit code 1; a usage error is
+argparse's usage and one line, exit code 2; Ctrl-C is ``azlogin: interrupted``, exit code 130.
+Log records (azure-identity's, azlogin's) reach stderr only with ``--debug``, which also adds
+the traceback. ``--output-type json`` prints one JSON object (``env``: a list).
+
+Starting is cheap: ``--version``, ``--help`` and ``env`` import argparse and the pure
+configuration tables only; each command imports the store and azure-identity when it runs.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import logging
 import os
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TextIO
 
-from azure.core.exceptions import ClientAuthenticationError
-
 from .._errors import AzLoginError
-from ._commands import run_env, run_login, run_logout, run_status, run_token
-from ._parser import build_parser
+from ._commands import run_env, run_logout, run_token
+from ._flags import login_flag_problem
+from ._login import run_login
+from ._output import printable
+from ._parser import UsageError, build_parser
+from ._status import run_status
 
 __all__ = ["main"]
+
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a command Ctrl-C stopped."""
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: the reader of stdout went away (``azlogin env | head -1``)."""
 
 
 def main(
@@ -30,28 +46,97 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 failed or not logged in, 2 usage)."""
+    """Run the CLI; returns the exit code (0 ok, 1 failed or not logged in, 2 usage,
+    130 interrupted)."""
     environ = os.environ if environ is None else environ
+    if stdout is None:  # a name the terminal's encoding cannot show is escaped, not a crash
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     out, err = stdout or sys.stdout, stderr or sys.stderr
     parser = build_parser()
-    arguments = parser.parse_args(argv)
-    command = arguments.command
     try:
-        if command == "env":
-            return run_env(arguments, environ, out)
-        if command == "token":
-            return run_token(arguments, environ, out)
-        if command == "logout":
-            return run_logout(arguments, environ, out)
-        if command == "login" and arguments.login_command == "status":
-            return run_status(arguments, environ, out)
-        if command == "login":
-            return run_login(arguments, environ, out, err, stdin or sys.stdin)
-    except (AzLoginError, ClientAuthenticationError) as error:
-        if getattr(arguments, "debug", False):
-            traceback.print_exc(file=err)
-        message = getattr(error, "message", None) or str(error)
-        err.write(f"azlogin: error: {str(message).splitlines()[0]}\n")
-        return 1
-    parser.print_help(err)
-    return 2
+        arguments = parser.parse_args(argv)
+        problem = login_flag_problem(arguments) if arguments.command == "login" else None
+        if problem:
+            parser.commands["login"].error(problem)
+    except UsageError as error:
+        error.parser.print_usage(err)
+        err.write(f"{error.parser.prog}: error: {printable(error.message)}\n")
+        return 2
+    if arguments.command is None:
+        parser.print_help(err)
+        return 2
+    with _log_records(arguments.debug, err):
+        try:
+            return _run(arguments, environ, out, err, stdin or sys.stdin)
+        except KeyboardInterrupt:
+            err.write("azlogin: interrupted\n")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            with contextlib.suppress(OSError, ValueError):  # no second error at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+            return EXIT_BROKEN_PIPE
+        except Exception as error:  # noqa: BLE001 - every failure is one line (--debug: all)
+            if arguments.debug:
+                traceback.print_exc(file=err)
+            err.write(f"azlogin: error: {_one_line(error)}\n")
+            return 1
+
+
+def _run(
+    arguments: argparse.Namespace,
+    environ: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO,
+) -> int:
+    command = arguments.command
+    if command == "env":
+        return run_env(arguments, environ, out)
+    if command == "token":
+        return run_token(arguments, environ, out)
+    if command == "logout":
+        return run_logout(arguments, environ, out)
+    if arguments.login_command == "status":
+        return run_status(arguments, environ, out)
+    return run_login(arguments, environ, out, err, stdin)
+
+
+def _one_line(error: BaseException) -> str:
+    """An error as one line: azlogin's and azure-core's messages as they are (they say what to
+    do), anything else with its type's name."""
+    message = str(getattr(error, "message", None) or error).strip()
+    first = message.splitlines()[0] if message else ""
+    known = isinstance(error, AzLoginError) or type(error).__module__.startswith("azure.")
+    if not known or not first:
+        first = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return printable(first)
+
+
+@contextlib.contextmanager
+def _log_records(debug: bool, err: TextIO) -> Iterator[None]:
+    """Without ``--debug``, no log record or Python warning reaches stderr (a program that
+    configured logging itself keeps its handlers); with it, azlogin's records from DEBUG and
+    everyone else's from INFO, on ``err``."""
+    root, own = logging.getLogger(), logging.getLogger("azlogin")
+    levels = root.level, own.level
+    if debug:
+        handler: logging.Handler = logging.StreamHandler(err)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.setLevel(logging.INFO)
+        own.setLevel(logging.DEBUG)
+    else:
+        handler = logging.NullHandler()  # found instead of logging's last resort (stderr)
+    installed = debug or not root.handlers
+    if installed:
+        root.addHandler(handler)
+    try:
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.simplefilter("ignore")
+            yield
+    finally:
+        if installed:
+            root.removeHandler(handler)
+        root.setLevel(levels[0])
+        own.setLevel(levels[1])

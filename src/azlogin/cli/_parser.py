@@ -1,43 +1,109 @@
-"""The command line's grammar: AzCopy's ``login`` flags (see the seed's reference page)."""
+"""The command line's grammar: AzCopy's ``login`` flags (see the seed's reference page).
+
+argparse only: building the parser imports nothing that ``--version``, ``--help`` or ``env``
+do not need. ``--output-type`` and ``--debug`` are accepted before or after any subcommand;
+an unknown option is reported with the usage of the command it was given to.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
-from .._config.clouds import DEFAULT_TRUSTED_SUFFIXES
+from .._config.login_types import LOGIN_TYPES
 from .._engine.keys import STORAGE_SCOPE
 from .._version import __version__
+from ._flags import LOGIN_FLAGS
 
-__all__ = ["build_parser"]
+__all__ = ["Parser", "UsageError", "build_parser"]
 
-_SUFFIXES_HELP = (
-    "Additional domain suffixes where Microsoft Entra login tokens may be sent, separated by "
-    f"semicolons; added to the default '{';'.join(DEFAULT_TRUSTED_SUFFIXES)}'. For security, "
-    "only put Microsoft Azure domains here."
-)
+_TYPE_FLAG_HELP = {
+    "--identity": "Log in using the virtual machine's identity, also known as managed service "
+    "identity (MSI).",
+    "--service-principal": "Log in via Service Principal Name (SPN) by using a certificate or a "
+    "secret. The client secret or certificate password must be placed in the appropriate "
+    "environment variable (see `azlogin env`).",
+}
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+class UsageError(Exception):
+    """A command line argparse refuses: shown with ``parser``'s usage, exit code 2."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises :class:`UsageError` instead of exiting, refuses what it
+    does not recognize itself (so ``azlogin login --bogus`` shows the login usage), takes no
+    abbreviation (``--tenant`` is ``login status``'s, never ``--tenant-id``), and knows its
+    subcommands' parsers."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_abbrev=False, **kwargs)
+        self.commands: dict[str, Parser] = {}
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self, message)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+    def add_command(self, subparsers: Any, name: str, **kwargs: Any) -> Parser:
+        command: Parser = subparsers.add_parser(name, **kwargs)
+        self.commands[name] = command
+        return command
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """Options every command takes. Only the top level has defaults: a subcommand sets them
+    only when they are given there, so they work before or after the subcommand."""
     parser.add_argument(
         "--output-type",
         choices=("text", "json"),
-        default="text",
+        default="text" if top else argparse.SUPPRESS,
         help="Format of the command's output: text (for people) or json (one object).",
     )
     parser.add_argument(
-        "--debug", action="store_true", help="Show a traceback when a command fails."
+        "--debug",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="Show log records on stderr and, when a command fails, its traceback.",
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _login_flags(login: argparse.ArgumentParser) -> None:
+    """The value flags from the table; each type flag just before the first flag only it takes."""
+    added: set[str] = set()
+    for row in LOGIN_FLAGS:
+        takers = row.types()
+        for login_type in LOGIN_TYPES:
+            flag = login_type.cli_flag
+            if flag and flag not in added and takers == (login_type,):
+                login.add_argument(flag, action="store_true", help=_TYPE_FLAG_HELP[flag])
+                added.add(flag)
+        login.add_argument(row.flag, dest=row.keyword, help=row.help)
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="azlogin",
         description="Sign in to Azure Storage the way AzCopy does, for Python pipelines.",
     )
     parser.add_argument("--version", action="version", version=f"azlogin {__version__}")
+    _common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    login = commands.add_parser(
+    login = parser.add_command(
+        commands,
         "login",
         help="Log in to Microsoft Entra ID and save the login for later processes.",
         description="Log in to Microsoft Entra ID to access Azure Storage resources, and save "
@@ -46,37 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "certificate password comes from AZCOPY_SPA_CLIENT_SECRET / AZCOPY_SPA_CERT_PASSWORD, "
         "or from a hidden prompt on a terminal; never from a flag.",
     )
-    login.add_argument("--tenant-id", help="The Microsoft Entra tenant ID to use.")
-    login.add_argument(
-        "--aad-endpoint",
-        help="The Microsoft Entra endpoint to use. The default (https://login.microsoftonline.com)"
-        " is correct for the global Azure cloud; set it for a national cloud.",
-    )
-    login.add_argument(
-        "--identity",
-        action="store_true",
-        help="Log in using the virtual machine's identity, also known as managed service "
-        "identity (MSI).",
-    )
-    login.add_argument("--identity-client-id", help="Client ID of user-assigned identity.")
-    login.add_argument("--identity-object-id", help="Object ID of user-assigned identity.")
-    login.add_argument("--identity-resource-id", help="Resource ID of user-assigned identity.")
-    login.add_argument(
-        "--service-principal",
-        action="store_true",
-        help="Log in via Service Principal Name (SPN) by using a certificate or a secret. The "
-        "client secret or certificate password must be placed in the appropriate environment "
-        "variable (see `azlogin env`).",
-    )
-    login.add_argument(
-        "--application-id", help="Application ID of the service principal (required with it)."
-    )
-    login.add_argument(
-        "--certificate-path",
-        help="Path to a PEM or PKCS12 certificate for SPN authentication; required for "
-        "certificate-based service principal auth.",
-    )
-    login.add_argument("--trusted-microsoft-suffixes", help=_SUFFIXES_HELP)
+    _login_flags(login)
     login.add_argument(
         "--cap-mbps",
         type=float,
@@ -85,12 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(login)
     sub = login.add_subparsers(dest="login_command", metavar="status")
-    status = sub.add_parser(
+    status = login.add_command(
+        sub,
         "status",
         help="Show whether the saved login is valid (exit code 0) or not (1).",
         description="Check the saved login: exit code 0 and 'valid' when a token can be had "
-        "without asking anyone, 1 otherwise. --tenant, --endpoint and --method add those "
-        "details to the text output (the JSON output always has them).",
+        "without asking anyone (from the token store while it is valid), 1 otherwise; who is "
+        "signed in; and whether AZCOPY_AUTO_LOGIN_TYPE makes get_credential() use another "
+        "login here. --tenant, --endpoint and --method add those details to the text output "
+        "(the JSON output always has them).",
     )
     status.add_argument("--tenant", action="store_true", help="Show the tenant ID.")
     status.add_argument(
@@ -99,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--method", action="store_true", help="Show the login method.")
     _common(status)
 
-    logout = commands.add_parser(
+    logout = parser.add_command(
+        commands,
         "logout",
         help="Remove the saved login and its cached tokens.",
         description="Remove the login `azlogin login` saved, with its device-login cache and "
@@ -107,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(logout)
 
-    token = commands.add_parser(
+    token = parser.add_command(
+        commands,
         "token",
         help="Print an access token (Azure Storage's by default) for tools outside Python.",
         description="Print an access token from the AZCOPY_* environment or the saved login, "
@@ -121,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(token)
 
-    env = commands.add_parser(
+    env = parser.add_command(
+        commands,
         "env",
         help="List the environment variables azlogin reads, with their current values.",
         description="List every environment variable azlogin reads, what it means and its "

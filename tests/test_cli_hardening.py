@@ -1,0 +1,96 @@
+"""Absurd values never crash the CLI's output: a huge or negative expiry, names with control
+characters, bidi overrides and non-ASCII letters (escaped, on any terminal encoding)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from azlogin.cli._output import claims, local_time, printable, signed_in_as
+from azlogin.testing import EntraEmulator
+from tests.test_cli import Cli, spn_flags
+
+HOSTILE = "mallory\x1b[2J\u202eevil\nnext line\tü"
+"""A user name a terminal would act on: clear screen, right-to-left override, a newline."""
+
+
+@pytest.fixture
+def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
+    return Cli(emulator, private_home)
+
+
+def test_a_huge_or_negative_token_lifetime_never_crashes_the_output(
+    cli: Cli, emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = {"AZCOPY_SPA_CLIENT_SECRET": emulator.client_secret}
+    monkeypatch.setattr(emulator, "token_lifetime", -3600)
+    expired = cli(*spn_flags(emulator), env=secret)
+    assert expired.returncode == 1
+    assert expired.stderr.count("\n") == 1
+    assert re.search(
+        r"returned a token that expired 36\d\d s ago; check the clocks", expired.stderr
+    )
+    monkeypatch.setattr(emulator, "token_lifetime", 10**12)
+    assert cli(*spn_flags(emulator), env=secret).returncode == 0
+    for args in (["login", "status"], ["login", "status", "--output-type", "json"],
+                 ["token", "--output-type", "json"]):  # fmt: skip
+        result = cli(*args)
+        assert (result.returncode, result.stderr) == (0, ""), args
+    data = json.loads(cli("login", "status", "--output-type", "json").stdout)
+    assert data["expires_at"].startswith(("20", "21"))  # capped to a day or so, a real date
+
+
+def test_hostile_names_are_escaped_in_text_and_json(
+    cli: Cli, emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(emulator, "username", HOSTILE)
+    login = cli("login", "--tenant-id", emulator.tenant_id, "--aad-endpoint", emulator.authority)
+    assert login.returncode == 0, login.stderr
+    text = cli("login", "status")
+    assert text.returncode == 0
+    assert "Signed in as: mallory\\x1b[2J\\u202eevil\\nnext line\\tü (a user)\n" in text.stdout
+    assert "\x1b" not in text.stdout
+    assert "\u202e" not in text.stdout
+    assert len(text.stdout.splitlines()) == 3  # valid until, signed in as, token store
+    data = cli("login", "status", "--output-type", "json")
+    assert data.stdout.isascii()
+    assert json.loads(data.stdout)["signed_in_as"]["name"] == HOSTILE
+    ascii_terminal = cli("login", "status", env={"PYTHONIOENCODING": "ascii"})
+    assert ascii_terminal.returncode == 0, ascii_terminal.stderr
+    assert "next line\\t\\xfc (a user)" in ascii_terminal.stdout
+
+
+@pytest.mark.parametrize("epoch", [10**20, -(10**20), math.nan, math.inf, -math.inf])
+def test_a_time_beyond_the_calendar_is_shown_as_its_number(epoch: float) -> None:
+    assert local_time(epoch) == f"{epoch} (seconds since 1970, beyond the calendar)"
+
+
+def test_times_carry_their_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "AZL-05:30")
+    time.tzset()
+    try:
+        assert local_time(0) == "1970-01-01T05:30:00+05:30"
+        assert local_time(-1) == "1970-01-01T05:29:59+05:30"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_printable_keeps_text_and_escapes_what_a_terminal_acts_on() -> None:
+    assert printable("plain text, ü, 東京") == "plain text, ü, 東京"
+    assert printable(HOSTILE) == "mallory\\x1b[2J\\u202eevil\\nnext line\\tü"
+    assert printable("\x00\r\x7f") == "\\x00\\r\\x7f"
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "no-dots", "a.!!!.c", "a.bnVsbA.c", "a.WzFd.c", "a.eyJ1cG4iOiAxfQ.c", "\x00.\u202e.x"],
+)
+def test_claims_of_a_malformed_token_are_empty_or_ignored(token: str) -> None:
+    assert signed_in_as(claims(token)) is None
