@@ -1,6 +1,7 @@
 """Unit-testing code that takes a credential, with azlogin.testing.FakeCredential.
 
-Run it with pytest: `pytest examples/test_with_fake_credential.py`.
+Run it with pytest: `pytest examples/test_with_fake_credential.py`. The `fake_credential`
+fixture comes from azlogin's pytest plugin, which installing azlogin registers.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ def bearer_header(credential: object) -> str:
     return f"Bearer {token.token}"
 
 
-def test_the_header_carries_the_token() -> None:
-    credential = FakeCredential(token="t0k3n")
-    assert bearer_header(credential) == "Bearer t0k3n"
-    assert credential.requests[0].scopes == ("https://storage.azure.com/.default",)
+def test_the_header_carries_the_token(fake_credential: FakeCredential) -> None:
+    fake_credential.token = "t0k3n"
+    assert bearer_header(fake_credential) == "Bearer t0k3n"
+    assert fake_credential.requests[0].scopes == ("https://storage.azure.com/.default",)
 
 
 def test_sign_in_failures_reach_the_caller() -> None:

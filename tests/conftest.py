@@ -1,4 +1,7 @@
-"""Shared fixtures: one loopback Entra ID emulator per test session, reset for every test.
+"""Shared fixtures. The loopback Entra ID emulator, Azurite and the `az`/`pwsh` stand-ins come
+from azlogin's own pytest plugin (azlogin.testing.pytest_plugin, registered by the package's
+`pytest11` entry point, so not listed in `pytest_plugins`); the names these tests have always
+used (`emulator`, `standins_on_path`) are aliases of its fixtures.
 
 Every test also gets exactly one tier marker (see pyproject.toml), assigned below."""
 
@@ -8,17 +11,23 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from azlogin._build.assemble import forget_shared_engines
-from azlogin.testing import EntraEmulator
-from azlogin.testing.azurite import Azurite
 from tests.support import SECRET
+
+if TYPE_CHECKING:
+    from azlogin.testing import EntraEmulator
+    from azlogin.testing.azurite import Azurite
+
+PLUGIN = "azlogin"
+"""The name azlogin's pytest plugin is registered under (its entry point)."""
 
 # Tiers, highest first: a test gets the first whose fixtures it uses (or whose module it is in).
 INTEGRATION_FIXTURES = {"azurite", "azurite_host_style", "_bus"}  # Azurite; the Secret Service
-FUNCTIONAL_FIXTURES = {"_session_emulator"}  # the Entra ID emulator, behind every fixture using it
+FUNCTIONAL_FIXTURES = {"entra_emulator_session"}  # the Entra ID emulator, behind its fixtures
 # Modules whose tests start servers or processes without those fixtures.
 MODULE_TIERS = {
     "test_examples": "integration",  # demo.py starts the emulator and Azurite; a child pytest
@@ -36,6 +45,16 @@ MODULE_TIERS = {
     "test_redis_store": "integration",  # a real redis-server
     "test_redis_cluster": "integration",  # a real redis-server and 8 "machines"
     "test_redis_jobs": "integration",  # a real redis-server, a Dask cluster, killed "machines"
+    "test_plugin": "integration",  # a child pytest using every fixture of the plugin, Azurite too
+    "test_testing_wheel": "integration",  # builds the wheel, a virtualenv, a child pytest
+    "test_testing_imports": "functional",  # fresh interpreters, to read sys.modules
+    "test_redis_netns": "integration",  # a real redis-server, 8 machines in network namespaces
+    "test_identity_habits": "functional",  # the emulator; mypy in a subprocess
+    "test_lazy_imports": "functional",  # fresh interpreters, to read sys.modules
+    "test_cli_startup": "functional",  # the console script under python -X importtime
+    "test_doc_blocks": "integration",  # every docs block against the emulator and Azurite
+    "test_docs_site": "integration",  # mkdocs builds the site
+    "test_docs_screenshots": "integration",  # headless Chromium
 }
 
 
@@ -51,6 +70,14 @@ def _tier(item: pytest.Item) -> str:
     if fixtures & FUNCTIONAL_FIXTURES or module_tier == "functional":
         return "functional"
     return "unit"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin(PLUGIN):
+        raise pytest.UsageError(
+            "azlogin's pytest plugin is not registered: install the package so that its "
+            "pytest11 entry point exists (`pip install -e .`), and do not pass -p no:azlogin"
+        )
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by these markers
@@ -71,8 +98,8 @@ def _no_secret_in_any_log_line(
     own SECRET, or the emulator's client secret and identity header."""
     caplog.set_level(logging.DEBUG)
     secrets = [SECRET]
-    if "emulator" in request.fixturenames:
-        emulator: EntraEmulator = request.getfixturevalue("emulator")
+    if "entra_emulator" in request.fixturenames:
+        emulator: EntraEmulator = request.getfixturevalue("entra_emulator")
         secrets += [emulator.client_secret, emulator.identity_header]
     yield
     text = "\n".join(
@@ -100,25 +127,25 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-@pytest.fixture(scope="session")
-def _session_emulator() -> Iterator[EntraEmulator]:
-    with EntraEmulator() as emulator:
-        yield emulator
+@pytest.fixture
+def emulator(entra_emulator: EntraEmulator) -> EntraEmulator:
+    """The plugin's `entra_emulator`: the session's emulator, reset for this test."""
+    return entra_emulator
 
 
 @pytest.fixture
-def emulator(_session_emulator: EntraEmulator) -> EntraEmulator:
-    _session_emulator.reset()
-    return _session_emulator
+def standins_on_path(cli_standins: Path) -> Path:
+    """The plugin's `cli_standins`: the emulator's `az` and `pwsh`, first on PATH."""
+    return cli_standins
 
 
 @pytest.fixture(scope="session")
 def certificates(
-    _session_emulator: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
+    entra_emulator_session: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
     """Certificate files registered with the emulator's service principal, by kind."""
     folder = tmp_path_factory.mktemp("certs")
-    write = _session_emulator.write_certificate
+    write = entra_emulator_session.write_certificate
     return {
         "pem": write(folder / "plain.pem", fmt="pem"),
         "pem_encrypted": write(folder / "encrypted.pem", fmt="pem", password=SECRET),
@@ -127,34 +154,15 @@ def certificates(
     }
 
 
-@pytest.fixture
-def standins_on_path(
-    emulator: EntraEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """The emulator's `az` and `pwsh` stand-ins, first on PATH."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    emulator.install_cli_standins(bin_dir)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    return bin_dir
-
-
-@pytest.fixture(scope="session")
-def azurite(
-    _session_emulator: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Azurite]:
-    """Azurite's blob service over HTTPS with OAuth, its certificate from the emulator's CA."""
-    with Azurite(_session_emulator.ca, tmp_path_factory.mktemp("azurite")) as server:
-        yield server
-
-
 @pytest.fixture(scope="session")
 def azurite_host_style(
-    _session_emulator: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
+    entra_emulator_session: EntraEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Azurite]:
     """Azurite also serving host-style URLs (what DuckDB builds), its certificate naming
-    devstoreaccount1.blob.localhost."""
+    devstoreaccount1.blob.localhost. (`azurite`, path-style only, is the plugin's.)"""
+    from azlogin.testing.azurite import Azurite
+
     with Azurite(
-        _session_emulator.ca, tmp_path_factory.mktemp("azurite-hs"), host_style=True
+        entra_emulator_session.ca, tmp_path_factory.mktemp("azurite-hs"), host_style=True
     ) as server:
         yield server

@@ -8,10 +8,9 @@ import json
 import os
 import ssl
 import subprocess
-import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -32,9 +31,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 from azlogin.testing import _jwt
+from azlogin.testing._certificates import new_certificate
 from azlogin.testing.emulator import (
     AZURE_CLI_CLIENT_ID,
     AZURE_POWERSHELL_CLIENT_ID,
@@ -111,28 +110,9 @@ def _call(
 
 def _self_signed(tmp_path: Path) -> Path:
     """A certificate the emulator has never seen, with its key, as PEM."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stranger")])
-    now = datetime.now(timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    _, data = new_certificate("stranger", fmt="pem", password=None, include_key=True)
     path = tmp_path / "stranger.pem"
-    path.write_bytes(
-        cert.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    path.write_bytes(data)
     return path
 
 
@@ -142,15 +122,6 @@ def identity_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in IDENTITY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
-
-
-@pytest.fixture
-def cli_bin(emulator: EntraEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The stand-in `az` and `pwsh`, first on PATH."""
-    bin_dir = tmp_path / "bin"
-    emulator.install_cli_standins(bin_dir)
-    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
-    return bin_dir
 
 
 # --------------------------------------------------------------------------- client secret
@@ -566,7 +537,7 @@ def test_unknown_federated_token_is_rejected(emulator: EntraEmulator, tmp_path: 
 
 @pytest.mark.parametrize("tenant", [None, OTHER_TENANT])
 def test_azure_cli_credential_with_standin(
-    emulator: EntraEmulator, cli_bin: Path, tenant: str | None
+    emulator: EntraEmulator, cli_standins: Path, tenant: str | None
 ) -> None:
     token = AzureCliCredential(tenant_id=tenant or "").get_token(STORAGE_SCOPE)
 
@@ -581,7 +552,7 @@ def test_azure_cli_credential_with_standin(
 
 @pytest.mark.parametrize("tenant", [None, OTHER_TENANT])
 def test_azure_powershell_credential_with_standin(
-    emulator: EntraEmulator, cli_bin: Path, tenant: str | None
+    emulator: EntraEmulator, cli_standins: Path, tenant: str | None
 ) -> None:
     token = AzurePowerShellCredential(tenant_id=tenant or "").get_token(STORAGE_SCOPE)
 
@@ -593,8 +564,8 @@ def test_azure_powershell_credential_with_standin(
     assert emulator.requests == {"cli": 1}
 
 
-def test_az_standin_output_and_other_commands(emulator: EntraEmulator, cli_bin: Path) -> None:
-    az = str(cli_bin / "az")
+def test_az_standin_output_and_other_commands(emulator: EntraEmulator, cli_standins: Path) -> None:
+    az = str(cli_standins / "az")
     done = subprocess.run(
         [az, "account", "get-access-token", "--output", "json", "--resource", STORAGE],
         capture_output=True,
@@ -620,7 +591,7 @@ def test_az_standin_output_and_other_commands(emulator: EntraEmulator, cli_bin: 
     assert emulator.requests == {"cli": 1}
 
 
-def test_cli_fault_reads_as_logged_out(emulator: EntraEmulator, cli_bin: Path) -> None:
+def test_cli_fault_reads_as_logged_out(emulator: EntraEmulator, cli_standins: Path) -> None:
     emulator.fail(
         "cli",
         status=400,
@@ -637,11 +608,13 @@ def test_cli_fault_reads_as_logged_out(emulator: EntraEmulator, cli_bin: Path) -
     assert emulator.requests == {"cli": 2}
 
 
-def test_pwsh_standin_decodes_the_encoded_script(emulator: EntraEmulator, cli_bin: Path) -> None:
+def test_pwsh_standin_decodes_the_encoded_script(
+    emulator: EntraEmulator, cli_standins: Path
+) -> None:
     script = "$t = Get-AzAccessToken -ResourceUrl 'https://vault.azure.net' -TenantId 'abc'"
     encoded = base64.b64encode(script.encode("utf-16-le")).decode()
     done = subprocess.run(
-        [str(cli_bin / "pwsh"), "-NoProfile", "-EncodedCommand", encoded],
+        [str(cli_standins / "pwsh"), "-NoProfile", "-EncodedCommand", encoded],
         capture_output=True,
         text=True,
         check=True,
@@ -808,12 +781,32 @@ def test_env_for_each_login_type(emulator: EntraEmulator) -> None:
         "AZCOPY_TENANT_ID": "abc",
     }
     assert emulator.env("DEVICE")["AZCOPY_TENANT_ID"] == emulator.tenant_id
-    with pytest.raises(ValueError, match="login type"):
+    with pytest.raises(ValueError, match="not a login type azlogin knows; valid values are"):
         emulator.env("KERBEROS")
-    with pytest.raises(ValueError, match="token_file"):
-        emulator.env("WORKLOAD")
     with pytest.raises(ValueError, match="unknown option"):
         emulator.env("AZCLI", tenant="x")
+    with pytest.raises(ValueError, match="unknown MSI identity 'name'"):
+        emulator.env("MSI", identity="name")
+    with pytest.raises(ValueError, match="unknown MSI via 'arc'"):
+        emulator.env("MSI", via="arc")
+    with pytest.raises(ValueError, match="certificate_password needs certificate_path"):
+        emulator.env("SPN", certificate_password=PASSWORD)
+
+
+def test_workload_env_writes_a_federated_token_file_it_trusts(emulator: EntraEmulator) -> None:
+    env = emulator.env("WORKLOAD")
+    token_file = env["AZURE_FEDERATED_TOKEN_FILE"]
+    assert env["AZURE_CLIENT_ID"] == emulator.client_id
+    assert env["AZURE_AUTHORITY_HOST"] == emulator.authority
+    assert emulator.env("WORKLOAD")["AZURE_FEDERATED_TOKEN_FILE"] == token_file  # written once
+    credential = WorkloadIdentityCredential(
+        tenant_id=env["AZURE_TENANT_ID"],
+        client_id=env["AZURE_CLIENT_ID"],
+        token_file_path=token_file,
+        **_entra(emulator),
+    )
+    credential.get_token(STORAGE_SCOPE)
+    assert [r["auth"] for r in emulator.token_requests] == ["federated"]
 
 
 def test_lifecycle_is_idempotent_and_repr_hides_secrets() -> None:
@@ -832,13 +825,3 @@ def test_lifecycle_is_idempotent_and_repr_hides_secrets() -> None:
     with pytest.raises(OSError):  # noqa: PT011 - any refusal will do
         http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/")
     assert "stopped" in repr(emu)
-
-
-def test_standin_source_is_plain_python(tmp_path: Path) -> None:
-    from azlogin.testing._standins import render_standin
-
-    source = render_standin(
-        "az", authority="https://127.0.0.1:1", ca_path="/ca.pem", tenant_id="t", subscription_id="s"
-    )
-    assert source.startswith(f"#!{sys.executable}\n")
-    compile(source, "az", "exec")

@@ -34,12 +34,13 @@ def test_a_pickled_credential_carries_no_secret_and_rebuilds_from_the_environmen
         pickle.loads(blob)
 
     # With the secret in its environment it rebuilds itself, and works.
+    # (its CA bundle too: read, like every variable, when the copy is built)
     monkeypatch.setenv("AZCOPY_SPA_CLIENT_SECRET", emulator.client_secret)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_path)
     copy = pickle.loads(blob)
     assert isinstance(copy, azlogin.Credential)
     assert copy.details == credential.details
     assert copy.trusted_suffixes == credential.trusted_suffixes
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_path)
     assert emulator.decode(copy.get_token().token)["appid"] == emulator.client_id
 
 

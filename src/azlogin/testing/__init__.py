@@ -1,23 +1,38 @@
-"""Test helpers for code that takes a credential: a fake, and a loopback Microsoft Entra ID.
+"""Test helpers for code that takes a credential: a fake, a loopback Microsoft Entra ID, Azurite.
 
-``EntraEmulator`` needs the ``testing`` extra (``pip install azlogin[testing]``).
+``FakeCredential`` needs nothing more than azlogin. ``EntraEmulator`` and ``Azurite`` need the
+``testing`` extra (``pip install "azlogin[testing]"``) and are imported on first use, so that
+importing this package (or ``FakeCredential``) starts no server and loads no ``trustme``. The
+pytest plugin :mod:`azlogin.testing.pytest_plugin` offers all three as fixtures.
 """
 
 from __future__ import annotations
 
-from .fake import FakeCredential
+import importlib
+from typing import TYPE_CHECKING
 
-__all__ = ["Azurite", "EntraEmulator", "FakeCredential"]
+from .fake import FakeCredential, TokenRequest
+
+if TYPE_CHECKING:
+    from .azurite import Azurite, AzuriteNotAvailableError
+    from .emulator import EntraEmulator
+
+__all__ = ["Azurite", "AzuriteNotAvailableError", "EntraEmulator", "FakeCredential", "TokenRequest"]
+
+# The names imported on first use, and the module of each.
+_LAZY = {
+    "Azurite": ".azurite",
+    "AzuriteNotAvailableError": ".azurite",
+    "EntraEmulator": ".emulator",
+}
 
 
 def __getattr__(name: str) -> object:
-    # Imported on first use so that FakeCredential works without trustme installed.
-    if name == "EntraEmulator":
-        from .emulator import EntraEmulator
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
 
-        return EntraEmulator
-    if name == "Azurite":
-        from .azurite import Azurite
 
-        return Azurite
-    raise AttributeError(name)
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

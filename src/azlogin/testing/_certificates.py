@@ -8,6 +8,7 @@ new files that only their owner can read.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from cryptography import x509
@@ -17,12 +18,23 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 __all__ = [
+    "Certificate",
     "encryption",
+    "new_certificate",
     "pem_file",
     "pkcs12_file",
     "self_signed_certificate",
     "write_private_file",
 ]
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate registered for the service principal: its thumbprints and key."""
+
+    sha1: bytes
+    sha256: bytes
+    public_key: rsa.RSAPublicKey
 
 
 def self_signed_certificate(key: rsa.RSAPrivateKey, common_name: str) -> x509.Certificate:
@@ -74,6 +86,33 @@ def pkcs12_file(
     return pkcs12.serialize_key_and_certificates(
         b"azlogin-test", key if include_key else None, cert, None, encryption(password)
     )
+
+
+def new_certificate(
+    common_name: str, *, fmt: str, password: str | None, include_key: bool
+) -> tuple[Certificate, bytes]:
+    """A new RSA 2048 key and self-signed certificate: what to register, and the file's bytes.
+
+    ``fmt="pem"`` gives the certificate then the PKCS#8 key (encrypted when ``password`` is
+    given); ``fmt="pkcs12"`` a PKCS#12 file protected by ``password``. ``include_key=False``
+    leaves the key out.
+
+    Raises:
+        ValueError: unknown ``fmt``, or a password for a key-less PEM file.
+    """
+    kind = fmt.lower()
+    if kind not in ("pem", "pkcs12"):
+        raise ValueError(f"unknown certificate format {fmt!r}; expected 'pem' or 'pkcs12'")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = self_signed_certificate(key, common_name)
+    writer = pem_file if kind == "pem" else pkcs12_file
+    data = writer(cert, key, password, include_key)
+    registered = Certificate(
+        sha1=cert.fingerprint(hashes.SHA1()),  # noqa: S303 - x5t is defined as SHA-1
+        sha256=cert.fingerprint(hashes.SHA256()),
+        public_key=key.public_key(),
+    )
+    return registered, data
 
 
 def write_private_file(path: str | os.PathLike[str], data: bytes) -> None:

@@ -28,14 +28,12 @@ __all__ = [
     "Handler",
     "Reply",
     "Request",
-    "Running",
     "Server",
     "app_service_error",
     "build_request",
     "first_values",
     "identity_error",
     "oauth_error",
-    "serve",
 ]
 
 # The emulator's logger, so that log configuration keyed on it keeps covering the servers.
@@ -294,26 +292,3 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
         self.wfile.flush()
-
-
-@dataclass
-class Running:
-    """A started emulator: its two servers, their threads, and its temporary files."""
-
-    entra: Server
-    identity: Server
-    threads: list[threading.Thread]
-    tempdir: str
-    ca_path: str
-
-
-def serve(server: Server) -> threading.Thread:
-    """Run ``server`` in a new daemon thread and return the thread."""
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},
-        name=f"azlogin-emulator-{server.kind}",
-        daemon=True,
-    )
-    thread.start()
-    return thread

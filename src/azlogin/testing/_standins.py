@@ -1,28 +1,14 @@
 """Stand-in ``az`` and ``pwsh`` executables that get their tokens from the Entra emulator.
 
-``AzureCliCredential`` and ``AzurePowerShellCredential`` run the real tools as
-subprocesses. Real PowerShell cannot be installed on the machines this project
-is tested on; the real Azure CLI can (``nox -s azure_cli`` drives it) but takes
-minutes to install. So :func:`write_standins` writes two small Python scripts
-that answer the same command lines the way the real tools do, with a token
-minted by the emulator over HTTPS (the emulator counts them as route ``"cli"``):
+``AzureCliCredential`` and ``AzurePowerShellCredential`` run the real tools as subprocesses.
+Real PowerShell cannot be installed everywhere tests run, and the real Azure CLI takes minutes
+to install, so :func:`write_standins` writes two thin executables that run the stand-in
+program :mod:`._cli_standin` with the emulator's address and CA file baked in (they stop
+working when the emulator stops). :func:`standin_token_reply` is the emulator's side: the
+route ``"cli"`` that mints the signed-in user's token for them.
 
-* ``az account get-access-token --output json --resource R [--tenant T]``
-  prints the JSON document ``az`` prints. Any other ``az`` command fails with
-  exit status 2.
-* ``pwsh -NoProfile -NonInteractive -EncodedCommand B64`` decodes the script
-  azure-identity sends (UTF-16LE, base64), finds the ``ResourceUrl`` and
-  ``TenantId`` it asks ``Get-AzAccessToken`` for, and prints the
-  ``azsdk%<token>%<expires_on>`` line that script writes.
-
-When the emulator answers with an error (see ``EntraEmulator.fail``), the
-stand-ins print its ``error_description`` to stderr and exit with status 1, so
-``fail("cli", body={"error": "x", "error_description": "Please run 'az login'"})``
-emulates a logged-out CLI.
-
-The scripts need only the standard library. The emulator's address and CA
-file are baked in, so they stop working when the emulator stops. They are POSIX
-executables (shebang lines); Windows is not supported.
+The executables are POSIX scripts (a shebang line naming this interpreter); Windows is not
+supported.
 """
 
 from __future__ import annotations
@@ -32,185 +18,32 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["STANDIN_NAMES", "write_standins"]
+from . import _cli_standin
+from ._http import Reply, Request, oauth_error
+from ._principals import AZURE_CLI_CLIENT_ID, AZURE_POWERSHELL_CLIENT_ID
+from ._tokens import Issuer, user_claims
 
-#: The executables :func:`write_standins` creates.
+__all__ = ["STANDIN_NAMES", "render_standin", "standin_token_reply", "write_standins"]
+
+#: The executables :func:`write_standins` creates, and the application id each signs in with.
 STANDIN_NAMES = ("az", "pwsh")
+_APPLICATION_IDS = {"az": AZURE_CLI_CLIENT_ID, "pwsh": AZURE_POWERSHELL_CLIENT_ID}
 
 _MAX_SHEBANG = 120
 
-_SCRIPT = r'''
-"""azlogin test stand-in for the `__TOOL__` executable (see azlogin.testing._standins)."""
+# The program is loaded by its path rather than imported: importing azlogin would add half a
+# second to every token request, and the program needs only the standard library.
+_EXECUTABLE = '''\
+"""azlogin test stand-in for `{tool}`: runs azlogin.testing._cli_standin (see its docstring)."""
 
-import base64
-import datetime
-import json
-import re
-import ssl
+import importlib.util
 import sys
-import urllib.error
-import urllib.request
 
-CONFIG = json.loads(__CONFIG__)
-
-
-class StandinError(Exception):
-    """The emulator could not be reached or refused the request."""
-
-
-def fetch_token(resource, tenant):
-    body = {"resource": resource, "tenant": tenant, "tool": CONFIG["tool"]}
-    request = urllib.request.Request(
-        CONFIG["authority"] + "/_standin/token",
-        data=json.dumps(body).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        context = ssl.create_default_context(cafile=CONFIG["ca_path"])
-        opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
-        )
-        with opener.open(request, timeout=30) as response:
-            return json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        raise StandinError(describe_error(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise StandinError("cannot reach the Entra emulator: %s" % exc) from None
-
-
-def describe_error(exc):
-    try:
-        payload = json.loads(exc.read().decode("utf-8"))
-    except ValueError:
-        payload = {}
-    if not isinstance(payload, dict):
-        payload = {}
-    return str(payload.get("error_description") or payload.get("error") or "HTTP %d" % exc.code)
-
-
-def strip_default(scope):
-    return scope[: -len("/.default")] if scope.endswith("/.default") else scope
-
-
-AZ_VALUE_OPTIONS = {
-    "--resource": "resource",
-    "--scope": "scope",
-    "--tenant": "tenant",
-    "-t": "tenant",
-    "--subscription": "subscription",
-    "-s": "subscription",
-    "--output": "output",
-    "-o": "output",
-    "--query": "query",
-}
-
-
-def parse_az_options(args):
-    options = {}
-    index = 0
-    while index < len(args):
-        name = args[index]
-        if name in ("--only-show-errors", "--debug", "--verbose"):
-            index += 1
-            continue
-        key = AZ_VALUE_OPTIONS.get(name)
-        if key is None or index + 1 >= len(args):
-            raise StandinError("unrecognized arguments: %s" % " ".join(args[index:]))
-        options[key] = args[index + 1]
-        index += 2
-    return options
-
-
-def az(args):
-    if args[:2] != ["account", "get-access-token"]:
-        sys.stderr.write(
-            "ERROR: 'az %s' is not supported by the azlogin test stand-in.\n" % " ".join(args)
-        )
-        return 2
-    try:
-        options = parse_az_options(args[2:])
-    except StandinError as exc:
-        sys.stderr.write("ERROR: %s\n" % exc)
-        return 2
-    if options.get("output", "json") not in ("json", "jsonc"):
-        sys.stderr.write("ERROR: the stand-in only prints --output json\n")
-        return 2
-    resource = options.get("resource") or strip_default(options.get("scope", ""))
-    resource = resource or "https://management.core.windows.net/"
-    tenant = options.get("tenant") or CONFIG["tenant_id"]
-    try:
-        token = fetch_token(resource, tenant)
-    except StandinError as exc:
-        sys.stderr.write("ERROR: %s\n" % exc)
-        return 1
-    expires_on = int(token["expires_on"])
-    expires_local = datetime.datetime.fromtimestamp(expires_on)
-    document = {
-        "accessToken": token["access_token"],
-        "expiresOn": expires_local.strftime("%Y-%m-%d %H:%M:%S.%f"),
-        "expires_on": expires_on,
-        "subscription": options.get("subscription") or CONFIG["subscription_id"],
-        "tenant": tenant,
-        "tokenType": "Bearer",
-    }
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
-    return 0
-
-
-RESOURCE_PATTERNS = (
-    r"'ResourceUrl'\s*=\s*'([^']*)'",
-    r"-ResourceUrl\s+['\"]?([^'\"\s]+)",
-    r"-Resource\s+['\"]?([^'\"\s]+)",
-)
-TENANT_PATTERNS = (
-    r"\$tenantId\s*=\s*'([^']*)'",
-    r"'TenantId'\s*=\s*'([^']*)'",
-    r"-TenantId\s+['\"]?([^'\"\s$]+)",
-)
-
-
-def first_match(patterns, script):
-    for pattern in patterns:
-        match = re.search(pattern, script, flags=re.IGNORECASE)
-        if match:
-            return match.group(1)
-    return ""
-
-
-def pwsh_script(args):
-    index = 0
-    while index < len(args):
-        name = args[index].lower()
-        if name in ("-encodedcommand", "-enc", "-ec", "-e") and index + 1 < len(args):
-            return base64.b64decode(args[index + 1]).decode("utf-16-le")
-        if name in ("-command", "-c") and index + 1 < len(args):
-            return " ".join(args[index + 1 :])
-        index += 1
-    return None
-
-
-def pwsh(args):
-    script = pwsh_script(args)
-    if script is None or "Get-AzAccessToken" not in script:
-        sys.stderr.write("The azlogin test stand-in only runs Get-AzAccessToken scripts.\n")
-        return 64
-    resource = first_match(RESOURCE_PATTERNS, script)
-    if not resource:
-        sys.stderr.write("Get-AzAccessToken: no ResourceUrl given.\n")
-        return 1
-    tenant = first_match(TENANT_PATTERNS, script) or CONFIG["tenant_id"]
-    try:
-        token = fetch_token(resource, tenant)
-    except StandinError as exc:
-        sys.stderr.write("Get-AzAccessToken: %s\n" % exc)
-        return 1
-    sys.stdout.write("\nazsdk%%%s%%%d\n\n" % (token["access_token"], int(token["expires_on"])))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(az(sys.argv[1:]) if CONFIG["tool"] == "az" else pwsh(sys.argv[1:]))
+spec = importlib.util.spec_from_file_location("azlogin_cli_standin", {program!r})
+program = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = program
+spec.loader.exec_module(program)
+sys.exit(program.main({config!r}, sys.argv[1:]))
 '''
 
 
@@ -230,22 +63,17 @@ def _shebang() -> str:
 def render_standin(
     tool: str, *, authority: str, ca_path: str, tenant_id: str, subscription_id: str
 ) -> str:
-    """Return the source of the stand-in ``tool`` (``"az"`` or ``"pwsh"``).
+    """Return the source of the stand-in executable ``tool`` (``"az"`` or ``"pwsh"``).
 
     Raises:
         ValueError: ``tool`` is not one of :data:`STANDIN_NAMES`.
     """
     if tool not in STANDIN_NAMES:
         raise ValueError(f"unknown stand-in {tool!r}; expected one of {STANDIN_NAMES}")
-    config = {
-        "tool": tool,
-        "authority": authority,
-        "ca_path": ca_path,
-        "tenant_id": tenant_id,
-        "subscription_id": subscription_id,
-    }
-    body = _SCRIPT.replace("__TOOL__", tool).replace("__CONFIG__", repr(json.dumps(config)))
-    return _shebang() + body.lstrip("\n")
+    config = _cli_standin.Config(tool, authority, ca_path, tenant_id, subscription_id)
+    program = os.path.abspath(_cli_standin.__file__)
+    body = _EXECUTABLE.format(tool=tool, program=program, config=json.dumps(config._asdict()))
+    return _shebang() + body
 
 
 def write_standins(
@@ -277,3 +105,26 @@ def write_standins(
         path.chmod(0o755)
         written.append(str(path))
     return written
+
+
+def standin_token_reply(request: Request, issuer: Issuer) -> Reply:
+    """Answer a stand-in (``POST /_standin/token``): the signed-in user's token for the JSON
+    body's ``resource`` and ``tenant`` (default the home tenant), for ``tool`` ``az`` or
+    ``pwsh``."""
+    try:
+        data = request.json()
+    except ValueError:
+        return oauth_error(400, "invalid_request", "Expected a JSON body.", 900144)
+    resource = data.get("resource")
+    appid = _APPLICATION_IDS.get(str(data.get("tool")))
+    if not isinstance(resource, str) or not resource or appid is None:
+        description = "Expected 'resource' and 'tool' ('az' or 'pwsh')."
+        return oauth_error(400, "invalid_request", description, 900144)
+    token, expires_on = issuer.mint_token(
+        resource=resource,
+        tenant_id=str(data.get("tenant") or issuer.tenant_id),
+        oid=issuer.user_object_id,
+        appid=appid,
+        extra_claims=user_claims(issuer.username),
+    )
+    return Reply(200, {"access_token": token, "expires_on": expires_on})

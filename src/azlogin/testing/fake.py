@@ -62,12 +62,18 @@ class FakeCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
+        """Record the request and return the canned token (or raise the failure set).
+
+        No scope means Azure Storage's; ``expires_on`` is the clock plus ``expires_in``.
+        """
         info = self._issue(TokenKey(scopes or DEFAULT_SCOPES, claims, tenant_id, enable_cae))
         return AccessToken(info.token, info.expires_on)
 
     def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
+        """Like :meth:`get_token`, the ``SupportsTokenInfo`` way (``options`` as Azure passes
+        them)."""
         return self._issue(TokenKey.of(scopes, options))
 
     def _issue(self, request: TokenKey) -> AccessTokenInfo:
@@ -80,6 +86,7 @@ class FakeCredential:
         return AccessTokenInfo(self.token, int(self._clock()) + self.expires_in)
 
     def close(self) -> None:
+        """Mark the credential closed (see :attr:`closed`); it still answers afterwards."""
         self.closed = True
 
     def __enter__(self) -> FakeCredential:
