@@ -1,9 +1,10 @@
 """get_credential and get_async_credential: resolve a plan, then build from it.
 
 :func:`assemble` turns a resolved plan into a working credential for a flavor: the
-azure-identity credential (its builder from :data:`~azlogin._build.builders.BUILDERS`), the
-DEVICE login's MSAL cache when the row keeps one, the cross-process single flight when the
-store is shared, and the engine. It decides nothing: the plan did.
+azure-identity credential (its builder from :data:`~azlogin._build.builders.BUILDERS`; built
+at the first token the store cannot serve, see :mod:`.deferred`), the DEVICE login's MSAL
+cache when the row keeps one, the cross-process single flight when the store is shared, and
+the engine. It decides nothing: the plan did.
 
 A credential crosses a process boundary (pickle, cloudpickle: Dask, Ray, multiprocessing)
 as its recipe only: the login type, the non-secret settings, the extra trusted suffixes and
@@ -23,18 +24,23 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .._config.login_types import Persists
 from .._config.plan import Plan, Recipe, check_rebuilt
 from .._engine.credential import AsyncCredential, Credential
 from .._engine.keys import TokenKey
-from ..persistence._device import DeviceLoginState
 from .builders import BUILDERS, BuildContext
+from .deferred import DRY_RUN
 from .flavor import ASYNC, SYNC, Flavor
 from .resolve import resolve
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._config.keywords import CredentialKeywords
 
 __all__ = [
     "assemble",
@@ -49,7 +55,9 @@ __all__ = [
 _LOGGER = logging.getLogger("azlogin")
 
 
-def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Credential:
+def get_credential(
+    env: Mapping[str, str] | None = None, **keywords: Unpack[CredentialKeywords]
+) -> Credential:
     """Build the credential AzCopy would use for ``env`` (default ``os.environ``).
 
     ``AZCOPY_AUTO_LOGIN_TYPE`` picks the login type; the variables of that type (see
@@ -83,7 +91,9 @@ def get_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> Cre
     return credential_for(resolve(env, keywords))
 
 
-def get_async_credential(env: Mapping[str, str] | None = None, **keywords: Any) -> AsyncCredential:
+def get_async_credential(
+    env: Mapping[str, str] | None = None, **keywords: Unpack[CredentialKeywords]
+) -> AsyncCredential:
     """The asyncio twin of :func:`get_credential`: same settings, keywords and errors.
 
     Builds azure-identity's ``aio`` credentials (they need ``aiohttp``: ``pip install
@@ -204,41 +214,41 @@ def forget_shared_engines() -> None:
 
 
 def _build(plan: Plan, flavor: Flavor) -> tuple[Any, Any]:
-    """The azure-identity credential and the engine around it."""
+    """The azure-identity credential (built at the first fetch, see :mod:`.deferred`) and the
+    engine around it."""
     row = plan.login_type
     native = row.native_async or not flavor.asynchronous
     if not native:  # built as the sync credential, run in a worker thread
         plan_to_build = replace(plan, options=replace(plan.options, transport=None))
     else:
         plan_to_build = plan
+    builder = BUILDERS[row.name]
+    builder(plan_to_build, BuildContext(DRY_RUN))  # every ConfigurationError now
     shared = plan.shared_store
-    device = None
-    if shared is not None and row.persists is Persists.TOKENS_AND_MSAL_CACHE:
-        # A saved login never prompts: when its refresh token stops working, it says so.
-        device = DeviceLoginState(shared, plan.fingerprint, interactive=plan.saved_login is None)
-    context = BuildContext((flavor if native else SYNC).identity(), device)
-    inner = BUILDERS[row.name](plan_to_build, context)
-    fetch = _fetch(inner, device)
+    device_store = shared if row.persists is Persists.TOKENS_AND_MSAL_CACHE else None
+    build_flavor = flavor if native else SYNC
+
+    def make() -> tuple[Any, Any]:
+        device = None
+        if device_store is not None:
+            from ..persistence._device import DeviceLoginState
+
+            # A saved login never prompts: when its refresh token stops working, it says so.
+            interactive = plan.saved_login is None
+            device = DeviceLoginState(device_store, plan.fingerprint, interactive=interactive)
+        return builder(plan_to_build, BuildContext(build_flavor.identity(), device)), device
+
+    deferred = build_flavor.deferred(make)
+    inner: Any = deferred
+    fetch: Callable[[TokenKey], Any] = deferred.fetch
     if not native:
-        fetch, inner = flavor.from_sync_fetch(fetch), flavor.from_sync_credential(inner)
+        fetch, inner = flavor.from_sync_fetch(fetch), flavor.from_sync_credential(deferred)
     if shared is not None:
         fetch = flavor.persistent_fetch(
             fetch, shared, plan.fingerprint, plan.lock_directory, plan.policy, plan.clock
         )
     engine = flavor.engine(fetch, name=f"{row.name} login", policy=plan.policy, clock=plan.clock)
     return inner, engine
-
-
-def _fetch(inner: Any, device: DeviceLoginState | None) -> Any:
-    """How the engine gets a token from the azure-identity credential: an AccessTokenInfo,
-    or an awaitable of one from an asyncio credential."""
-    if device is not None:
-        return lambda key: device.fetch(inner, key)
-
-    def fetch(key: TokenKey) -> Any:
-        return inner.get_token_info(*key.scopes, options=key.options())
-
-    return fetch
 
 
 def rebuild(recipe: Recipe) -> Credential | AsyncCredential:

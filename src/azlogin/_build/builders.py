@@ -95,6 +95,7 @@ def build_device(plan: Plan, context: BuildContext) -> Any:
         prompt_callback=plan.options.prompt_callback or print_prompt_to_stderr,
         **authority_kwargs,
         **plan.options.pipeline_kwargs(),
+        **plan.options.tenant_kwargs(),
         **persisted,
     )
 
@@ -139,7 +140,11 @@ def build_spn(plan: Plan, context: BuildContext) -> Any:
         "application_id", "the application (client) ID of the service principal"
     )
     tenant = _required_tenant(settings, "the tenant ID of the service principal's organization")
-    kwargs = {**_authority_kwargs(_authority(plan)), **options.pipeline_kwargs()}
+    kwargs = {
+        **_authority_kwargs(_authority(plan)),
+        **options.pipeline_kwargs(),
+        **options.tenant_kwargs(),
+    }
     certificate_path = settings.get("certificate_path")
     if certificate_path:
         material = load_certificate(
@@ -176,13 +181,17 @@ def _tool_tenant(settings: Settings) -> str:
 
 def build_azcli(plan: Plan, context: BuildContext) -> Any:
     return context.identity.AzureCliCredential(
-        tenant_id=_tool_tenant(plan.settings), **plan.options.process_kwargs()
+        tenant_id=_tool_tenant(plan.settings),
+        **plan.options.process_kwargs(),
+        **plan.options.tenant_kwargs(),
     )
 
 
 def build_pscred(plan: Plan, context: BuildContext) -> Any:
     return context.identity.AzurePowerShellCredential(
-        tenant_id=_tool_tenant(plan.settings), **plan.options.process_kwargs()
+        tenant_id=_tool_tenant(plan.settings),
+        **plan.options.process_kwargs(),
+        **plan.options.tenant_kwargs(),
     )
 
 
@@ -208,6 +217,7 @@ def build_workload(plan: Plan, context: BuildContext) -> Any:
         token_file_path=token_file,
         authority=_authority(plan).url,
         **plan.options.pipeline_kwargs(),
+        **plan.options.tenant_kwargs(),
     )
 
 

@@ -2,20 +2,20 @@
 
 azure-identity would only fail at the first token request, with a message about
 cryptography internals; checking here turns each problem into a ConfigurationError that
-names the variable and the fix. No message ever contains the password.
+names the variable and the fix. No message ever contains the password. cryptography is
+imported when a certificate is read, not with azlogin.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
+from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError, refuse_pickling
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["CertificateMaterial", "Setting", "load_certificate", "parse_certificate"]
 
@@ -45,9 +45,9 @@ class Setting:
         return ConfigurationError(message, **self.fields)
 
 
-def load_certificate(path: str, password: str | None, *, file: Setting, secret: Setting) -> (
-    CertificateMaterial
-):
+def load_certificate(
+    path: str, password: str | None, *, file: Setting, secret: Setting
+) -> CertificateMaterial:
     """Read and check the certificate at ``path`` (the thin I/O shell of this module).
     ``file`` and ``secret`` name the path's and the password's settings in errors."""
     try:
@@ -94,6 +94,9 @@ def parse_certificate(
 def _parse_pem(
     data: bytes, password: bytes | None, *, file: Setting, secret: Setting
 ) -> CertificateMaterial:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     where = file.label
     if b"PRIVATE KEY-----" not in data:
         raise file.error(
@@ -129,6 +132,8 @@ def _parse_pem(
 def _parse_pkcs12(
     data: bytes, password: bytes | None, *, file: Setting, secret: Setting
 ) -> CertificateMaterial:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     where = file.label
     try:
         key, certificate, _ = pkcs12.load_key_and_certificates(data, password)
@@ -150,12 +155,19 @@ def _parse_pkcs12(
 
 
 def _check_pair(certificate: x509.Certificate, key: object, file: Setting) -> None:
-    public_key = getattr(key, "public_key", None)
-    if public_key is None:
-        raise file.error(f"{file.label} holds a private key of an unsupported kind.")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    # azure-identity's CertificateCredential signs with RS256 and refuses any other key, but
+    # only when it is built: at the first token request, since azlogin builds it then.
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise file.error(
+            f"{file.label} holds a private key that is not RSA; a service principal's "
+            "certificate signs with RS256, so it needs an RSA key (use an RSA certificate)."
+        )
     encoding = serialization.Encoding.PEM
     fmt = serialization.PublicFormat.SubjectPublicKeyInfo
-    if public_key().public_bytes(encoding, fmt) != certificate.public_key().public_bytes(
+    if key.public_key().public_bytes(encoding, fmt) != certificate.public_key().public_bytes(
         encoding, fmt
     ):
         raise file.error(

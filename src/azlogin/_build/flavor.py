@@ -1,9 +1,11 @@
 """Sync or asyncio, chosen once: a flavor names the azure-identity module, the engine, the
-credential class, the persistent fetch, the guard, and how a sync-only credential runs."""
+credential class, the persistent fetch, the guard, and how a sync-only credential runs.
+
+Nothing here imports azure-identity or azure-core: the identity module is imported when a
+credential is built, the guard (an azure-core transport) when a storage client is."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +16,9 @@ from .._engine.aio import AsyncTokenCache
 from .._engine.credential import AsyncCredential, Credential
 from .._engine.keys import TokenKey
 from .._engine.sync import TokenCache
-from .._engine.threaded import ThreadedAsyncCredential
-from .._guard import AsyncGuardedTransport, GuardedTransport
+from .._engine.threaded import ThreadedAsyncCredential, to_thread
 from ..persistence._tokens import AsyncPersistentFetch, PersistentFetch
+from .deferred import AsyncDeferred, SyncDeferred
 
 __all__ = ["ASYNC", "SYNC", "Flavor"]
 
@@ -26,7 +28,7 @@ def _same(value: Any) -> Any:
 
 
 def _in_thread(fetch: Callable[[TokenKey], Any]) -> Callable[[TokenKey], Any]:
-    return lambda key: asyncio.to_thread(fetch, key)
+    return lambda key: to_thread(fetch, key)
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,8 @@ class Flavor:
     engine: type[TokenCache] | type[AsyncTokenCache]
     credential: type[Credential] | type[AsyncCredential]
     persistent_fetch: type[PersistentFetch] | type[AsyncPersistentFetch]
-    guard: type[GuardedTransport] | type[AsyncGuardedTransport]
+    deferred: type[SyncDeferred] | type[AsyncDeferred]
+    """The shell that builds the azure-identity credential at the first fetch."""
     from_sync_fetch: Callable[[Callable[[TokenKey], Any]], Callable[[TokenKey], Any]]
     """How this flavor's engine calls a sync-only credential's fetch (a worker thread)."""
     from_sync_credential: Callable[[Any], Any]
@@ -49,6 +52,12 @@ class Flavor:
         """``azure.identity``, or ``azure.identity.aio``: imported when a credential is built."""
         return importlib.import_module(self.identity_module)
 
+    def guard(self, *args: Any, **kwargs: Any) -> Any:
+        """This flavor's guarded transport (azure-core is imported when a client is built)."""
+        from .._guard import AsyncGuardedTransport, GuardedTransport
+
+        return (AsyncGuardedTransport if self.asynchronous else GuardedTransport)(*args, **kwargs)
+
 
 SYNC = Flavor(
     "sync",
@@ -57,7 +66,7 @@ SYNC = Flavor(
     TokenCache,
     Credential,
     PersistentFetch,
-    GuardedTransport,
+    SyncDeferred,
     _same,
     _same,
 )
@@ -68,7 +77,7 @@ ASYNC = Flavor(
     AsyncTokenCache,
     AsyncCredential,
     AsyncPersistentFetch,
-    AsyncGuardedTransport,
+    AsyncDeferred,
     _in_thread,
     ThreadedAsyncCredential,
 )

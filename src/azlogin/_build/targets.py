@@ -105,4 +105,3 @@ def data_request(
     if rest:
         raise TypeError(f"{function}() got unexpected keywords: {sorted(rest)}")
     return DataRequest(location, credential, credential_keywords, verify, mine)
-

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import idna
-
 from .._errors import ConfigurationError, UntrustedDestinationError
 from .clouds import DEFAULT_TRUSTED_SUFFIXES
 
@@ -86,6 +84,8 @@ def _transport_form(host: str) -> str:
     """
     if host.isascii():
         return host.lower()
+    import idna  # here, not at the top: only a non-ASCII host needs it
+
     try:
         uts46 = idna.encode(host, uts46=True, transitional=False).decode("ascii")
         per_label = ".".join(_urllib3_label(label) for label in host.split("."))
@@ -111,10 +111,14 @@ def _urllib3_label(label: str) -> str:
     """One label as urllib3's parse_url encodes it (what requests connects to)."""
     if label.isascii():
         return label.lower()
+    import idna
+
     return idna.encode(label.lower(), strict=True, std3_rules=True).decode("ascii")
 
 
 def _valid_a_label(label: str) -> bool:
+    import idna  # only an 'xn--' label needs it
+
     try:
         return bool(label[4:]) and bool(idna.decode(label))
     except UnicodeError:

@@ -3,13 +3,15 @@ task in flight per key, shielded so that a cancelled caller never cancels the fe
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .core import EngineCore
 from .keys import TokenKey
 from .policy import Entry, as_auth_error
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["AsyncTokenCache"]
 
@@ -35,6 +37,8 @@ class AsyncTokenCache(EngineCore):
     async def close(self) -> None:
         """Wait for fetches in flight (they own the credential's session) to finish, at most
         the token timeout; a fetch still running then is cancelled."""
+        import asyncio  # here, not at the top: a sync process never imports asyncio
+
         tasks = [task for task, _ in self._flights.values()]
         if not tasks:
             return
@@ -45,6 +49,8 @@ class AsyncTokenCache(EngineCore):
             await asyncio.wait(pending)
 
     async def _slow_path(self, key: TokenKey) -> Entry:
+        import asyncio
+
         flight = self._flights.get(key)
         entry, start = self._dispatch(key, flight[1] if flight is not None else None)
         if start:
@@ -61,6 +67,8 @@ class AsyncTokenCache(EngineCore):
         return self._result(key)
 
     def _start(self, key: TokenKey) -> tuple[asyncio.Task[None], float]:
+        import asyncio
+
         task = asyncio.ensure_future(self._run(key))
         flight = (task, self._clock())
         self._flights[key] = flight

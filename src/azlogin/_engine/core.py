@@ -10,8 +10,6 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from azure.core.exceptions import ClientAuthenticationError
-
 from .keys import TokenKey
 from .policy import (
     Action,
@@ -19,6 +17,7 @@ from .policy import (
     Failure,
     RefreshPolicy,
     as_auth_error,
+    auth_error,
     checked_token,
     log_failure,
     next_action,
@@ -88,8 +87,8 @@ class EngineCore:
             self._failures[key] = failure
         log_failure(self._name, self._entries.get(key), failure, error, now)
 
-    def _timed_out(self) -> ClientAuthenticationError:
-        return ClientAuthenticationError(
+    def _timed_out(self) -> Exception:
+        return auth_error(
             f"{self._name}: the token request did not finish within "
             f"{self._policy.timeout:g} s (the token_timeout keyword sets this limit)."
         )
@@ -98,5 +97,5 @@ class EngineCore:
         """The entry a finished fetch left, for its waiting callers."""
         entry = self._entries.get(key.cache_key)
         if entry is None:  # the fetch failed; its error was raised to the waiters already
-            raise ClientAuthenticationError(f"{self._name}: the token request failed.")
+            raise auth_error(f"{self._name}: the token request failed.")
         return entry

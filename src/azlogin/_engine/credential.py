@@ -7,17 +7,18 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
-from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
-
 from .._config.trust import TrustedSuffixes
 from .aio import AsyncTokenCache
 from .keys import DEFAULT_SCOPES, TokenKey
+from .policy import Token
 from .sync import TokenCache
 
 if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
+
     from .._config.plan import Plan
 
-__all__ = ["AsyncCredential", "Credential"]
+__all__ = ["AsyncCredential", "Credential", "raw_token"]
 
 Reducer = tuple[Callable[..., Any], tuple[Any, ...]]
 
@@ -116,6 +117,13 @@ class Credential(_Planned):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def raw_token(credential: Credential, *scopes: str) -> Token:
+    """What ``credential.get_token_info(*scopes)`` returns, as the engine keeps it: for
+    azlogin's own callers that print a token (the CLI), so that a stored token is read and
+    shown without importing azure-core."""
+    return credential._engine.get(TokenKey.of(scopes)).raw
 
 
 class AsyncCredential(_Planned):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
-from azure.core.credentials import TokenRequestOptions
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenRequestOptions
 
 __all__ = ["DEFAULT_SCOPES", "STORAGE_SCOPE", "TokenKey"]
 

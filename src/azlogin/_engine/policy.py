@@ -19,15 +19,16 @@ Retry-After; while the cached token is usable it keeps being served.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from azure.core.credentials import AccessToken, AccessTokenInfo
-from azure.core.exceptions import ClientAuthenticationError
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._config.timings import RefreshPolicy
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, AccessTokenInfo
 
 __all__ = [
     "Action",
@@ -35,9 +36,10 @@ __all__ = [
     "Entry",
     "Failure",
     "RefreshPolicy",
-    "ServedAccessToken",
-    "ServedTokenInfo",
+    "Token",
     "as_auth_error",
+    "as_token",
+    "auth_error",
     "bounded",
     "checked_token",
     "decide",
@@ -60,32 +62,45 @@ class Decision(enum.Enum):
     BACKING_OFF = "backing off"  # no usable token and the last fetch failed too recently: raise
 
 
-class ServedTokenInfo(AccessTokenInfo):
-    """The ``AccessTokenInfo`` azlogin hands out: it pickles as an expired, empty token, so
-    an SDK client that cached it in its auth policy pickles without the bearer token (the
-    copy asks its credential, which pickles as a recipe, for a new one)."""
+class Token(NamedTuple):
+    """A token as the engine and the stores keep it: the fields of azure-core's
+    ``AccessTokenInfo``, in a type that needs no azure-core (a token read from a store is
+    served without importing it until a caller asks for azure-core's types). Its repr hides
+    the token."""
 
-    def __reduce__(self) -> Any:
-        return (AccessTokenInfo, ("", 0))
+    token: str
+    expires_on: int
+    refresh_on: Optional[int] = None  # noqa: UP045 - NamedTuple fields are evaluated on 3.9
+    token_type: str = "Bearer"  # noqa: S105 - the token type, not a secret
 
-
-class ServedAccessToken(AccessToken):
-    """The ``AccessToken`` twin of :class:`ServedTokenInfo`."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> Any:
-        return (AccessToken, ("", 0))
+    def __repr__(self) -> str:
+        return f"Token(<hidden>, expires_on={self.expires_on}, refresh_on={self.refresh_on})"
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A cached token and when to act on it."""
+    """A cached token and when to act on it. ``token`` and ``access_token`` are the
+    azure-core objects a credential hands out, made (and azure-core imported) at their first
+    use, then read as plain attributes by the fast path."""
 
-    token: AccessTokenInfo
-    access_token: AccessToken
+    raw: Token
     refresh_at: float
     usable_until: float
+
+    @functools.cached_property
+    def token(self) -> AccessTokenInfo:
+        from .served import ServedTokenInfo
+
+        raw = self.raw
+        return ServedTokenInfo(
+            raw.token, raw.expires_on, refresh_on=raw.refresh_on, token_type=raw.token_type
+        )
+
+    @functools.cached_property
+    def access_token(self) -> AccessToken:
+        from .served import ServedAccessToken
+
+        return ServedAccessToken(self.raw.token, self.raw.expires_on)
 
 
 @dataclass(frozen=True)
@@ -139,25 +154,44 @@ def decide(entry: Entry | None, failure: Failure | None, now: float) -> Decision
     return Decision.EXPIRED
 
 
-def checked_token(token: Any, now: float, source: str) -> AccessTokenInfo:
-    """The fetched token, or ClientAuthenticationError when it cannot be used or cached."""
-    value = getattr(token, "token", None)
-    expires_on = getattr(token, "expires_on", None)
+def as_token(fetched: Any) -> Token | None:
+    """A fetched token (azure-core's ``AccessTokenInfo`` or ``AccessToken``, or a
+    :class:`Token`) as a :class:`Token`; None without a token string or a numeric expiry."""
+    value = getattr(fetched, "token", None)
+    expires_on = getattr(fetched, "expires_on", None)
     if not isinstance(value, str) or not value:
-        raise ClientAuthenticationError(f"{source} returned no access token.")
+        return None
     if not isinstance(expires_on, (int, float)) or isinstance(expires_on, bool):
-        raise ClientAuthenticationError(f"{source} returned a token without an expiry time.")
-    if expires_on <= now:
-        raise ClientAuthenticationError(
-            f"{source} returned a token that expired {now - expires_on:.0f} s ago; check the "
-            "clocks of this machine and of the identity provider."
+        return None
+    refresh_on = getattr(fetched, "refresh_on", None)
+    if not isinstance(refresh_on, (int, float)) or isinstance(refresh_on, bool):
+        refresh_on = None
+    token_type = getattr(fetched, "token_type", None)
+    return Token(
+        value,
+        int(expires_on),
+        int(refresh_on) if refresh_on else None,
+        token_type if isinstance(token_type, str) and token_type else "Bearer",
+    )
+
+
+def checked_token(fetched: Any, now: float, source: str) -> Token:
+    """The fetched token, or ClientAuthenticationError when it cannot be used or cached."""
+    value = getattr(fetched, "token", None)
+    if not isinstance(value, str) or not value:
+        raise auth_error(f"{source} returned no access token.")
+    token = as_token(fetched)
+    if token is None:
+        raise auth_error(f"{source} returned a token without an expiry time.")
+    if token.expires_on <= now:
+        raise auth_error(
+            f"{source} returned a token that expired {now - token.expires_on:.0f} s ago; check "
+            "the clocks of this machine and of the identity provider."
         )
-    if isinstance(token, AccessTokenInfo):
-        return token
-    return AccessTokenInfo(value, int(expires_on))
+    return token
 
 
-def bounded(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> AccessTokenInfo:
+def bounded(token: Token, now: float, policy: RefreshPolicy) -> Token:
     """The token as azlogin serves and stores it: its expiry capped at ``policy.max_lifetime``
     from now, and ``refresh_on`` set to when it becomes stale (:func:`refresh_point`), so
     every process that reads it from a shared store refreshes it at the same moment."""
@@ -165,9 +199,7 @@ def bounded(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> Access
     refresh_on = refresh_point(expires_on, token.refresh_on, now, policy)
     if expires_on == token.expires_on and refresh_on == token.refresh_on:
         return token
-    return AccessTokenInfo(
-        token.token, expires_on, refresh_on=refresh_on, token_type=token.token_type
-    )
+    return token._replace(expires_on=expires_on, refresh_on=refresh_on)
 
 
 def refresh_point(
@@ -181,7 +213,7 @@ def refresh_point(
     return min(point, refresh_on) if refresh_on else point
 
 
-def refresh_due_at(token: AccessTokenInfo, policy: RefreshPolicy) -> float:
+def refresh_due_at(token: Token, policy: RefreshPolicy) -> float:
     """When a stored token becomes stale: the ``refresh_on`` :func:`bounded` gave it (for a
     token stored by an older version: the advisory margin before expiry)."""
     if token.refresh_on:
@@ -189,7 +221,7 @@ def refresh_due_at(token: AccessTokenInfo, policy: RefreshPolicy) -> float:
     return token.expires_on - policy.advisory_margin
 
 
-def on_success(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> Entry:
+def on_success(token: Token, now: float, policy: RefreshPolicy) -> Entry:
     token = bounded(token, now, policy)
     lifetime = token.expires_on - now
     # A request needs time to use the token: stop serving it a little before it expires
@@ -198,11 +230,7 @@ def on_success(token: AccessTokenInfo, now: float, policy: RefreshPolicy) -> Ent
     refresh_at = refresh_due_at(token, policy)
     # Never stale at once: a refresh the moment a token arrives would refresh on every call.
     refresh_at = max(refresh_at, min(now + policy.min_refresh_interval, usable_until))
-    served = ServedTokenInfo(
-        token.token, token.expires_on, refresh_on=token.refresh_on, token_type=token.token_type
-    )
-    access = ServedAccessToken(token.token, token.expires_on)
-    return Entry(served, access, refresh_at, usable_until)
+    return Entry(token, refresh_at, usable_until)
 
 
 def on_failure(
@@ -251,7 +279,7 @@ def log_failure(
             "%.0f s more; next attempt in %.1f s",
             name,
             describe(error),
-            entry.token.expires_on - now,
+            entry.raw.expires_on - now,
             failure.next_attempt_at - now,
         )
     else:
@@ -264,10 +292,19 @@ def describe(error: BaseException) -> str:
     return str(message).splitlines()[0]
 
 
+def auth_error(message: str) -> Exception:
+    """azure-core's ClientAuthenticationError (imported here: only a failure needs it)."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    return ClientAuthenticationError(message)
+
+
 def as_auth_error(error: BaseException, name: str) -> BaseException:
     """azure-core's ClientAuthenticationError, with the original error as its cause."""
+    from azure.core.exceptions import ClientAuthenticationError
+
     if isinstance(error, ClientAuthenticationError):
         return error
-    wrapped = ClientAuthenticationError(f"{name}: token request failed: {describe(error)}")
+    wrapped = auth_error(f"{name}: token request failed: {describe(error)}")
     wrapped.__cause__ = error
     return wrapped

@@ -1,40 +1,38 @@
-"""An asyncio credential that runs a sync credential in a worker thread.
+"""A sync credential seen through an asyncio interface, its blocking calls in a worker thread.
 
-For the login types azure-identity has no asyncio credential for (device code), so that
-awaiting a token never blocks the event loop.
+For the login types azure-identity has no asyncio credential for (device code): the engine
+fetches their tokens through :func:`to_thread` (see ``Flavor.from_sync_fetch``), and the
+asyncio credential closes them through :class:`ThreadedAsyncCredential`, so that awaiting a
+token or a close never blocks the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
-from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
+__all__ = ["ThreadedAsyncCredential", "to_thread"]
 
-__all__ = ["ThreadedAsyncCredential"]
+T = TypeVar("T")
+
+
+def to_thread(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, T]:
+    """``asyncio.to_thread``, with asyncio imported at the first call: a process that never
+    runs an asyncio credential never imports asyncio (a tenth of a second)."""
+    import asyncio
+
+    return asyncio.to_thread(function, *args, **kwargs)
 
 
 class ThreadedAsyncCredential:
-    """``AsyncTokenCredential`` and ``AsyncSupportsTokenInfo`` around a sync credential."""
+    """The asyncio lifetime (``close``, ``async with``) of a sync credential."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        token: AccessToken = await asyncio.to_thread(self.inner.get_token, *scopes, **kwargs)
-        return token
-
-    async def get_token_info(
-        self, *scopes: str, options: TokenRequestOptions | None = None
-    ) -> AccessTokenInfo:
-        info: AccessTokenInfo = await asyncio.to_thread(
-            self.inner.get_token_info, *scopes, options=options
-        )
-        return info
-
     async def close(self) -> None:
-        await asyncio.to_thread(self.inner.close)
+        await to_thread(self.inner.close)
 
     async def __aenter__(self) -> ThreadedAsyncCredential:
         return self

@@ -16,17 +16,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from .._errors import TokenStoreError
+from .._errors import TokenStoreError, refuse_pickling
 from ._files import StoreDirectory, open_directory, shown
 from ._protocol import KeySource, KeyUnavailable
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = ["EncryptedFileStore", "InsecurePlaintextFileStore", "item_file_name"]
 
@@ -66,7 +66,7 @@ class EncryptedFileStore:
                 reasons.append(f"{source.name}: {error}")
                 continue
             self.key_source = source.name
-            self._aead = AESGCM(_derive(key, store_id(self.directory)))
+            self._cipher = _Cipher(key, store_id(self.directory))
             return
         tried = "; ".join(reasons) or "no key source was given"
         raise TokenStoreError(
@@ -96,8 +96,10 @@ class EncryptedFileStore:
             )
             return None
         nonce = blob[len(MAGIC) + 1 : _HEADER]
+        from cryptography.exceptions import InvalidTag
+
         try:
-            return self._aead.decrypt(nonce, blob[_HEADER:], _associated(key))
+            return self._cipher.aead().decrypt(nonce, blob[_HEADER:], _associated(key))
         except InvalidTag:
             _LOGGER.warning(
                 "Ignoring token store item %s: it does not decrypt (tampered, truncated, or "
@@ -108,7 +110,7 @@ class EncryptedFileStore:
 
     def save(self, key: str, value: bytes) -> None:
         nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, value, _associated(key))
+        sealed = self._cipher.aead().encrypt(nonce, value, _associated(key))
         _write(self._folder, item_file_name(key), MAGIC + bytes([VERSION]) + nonce + sealed)
 
     def delete(self, key: str) -> bool:
@@ -144,8 +146,39 @@ def _remove(folder: StoreDirectory, name: str) -> bool:
         ) from None
 
 
+class _Cipher:
+    """The store's AES-256-GCM, made when the first item is sealed or opened: opening a store
+    (a credential built, nothing read yet) imports no cryptography. Never pickled."""
+
+    def __init__(self, master: bytes, identity: str) -> None:
+        self._master = master
+        self._identity = identity
+        self._aead: AESGCM | None = None
+        self._lock = threading.Lock()
+
+    def aead(self) -> AESGCM:
+        aead = self._aead
+        if aead is None:
+            with self._lock:
+                if self._aead is None:
+                    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+                    self._aead = AESGCM(_derive(self._master, self._identity))
+                aead = self._aead
+        return aead
+
+    def __repr__(self) -> str:
+        return "_Cipher(<hidden>)"
+
+    def __reduce__(self) -> Any:
+        raise refuse_pickling(self)
+
+
 def _derive(master: bytes, identity: str) -> bytes:
     """This store's own key: HKDF-SHA256 of the source's key with the store's identity."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     info = b"azlogin encrypted file store v1 " + identity.encode()
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 

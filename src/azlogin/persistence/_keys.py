@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
-import ctypes.util
 import hashlib
 import os
-import platform
 import sys
 from pathlib import Path
 from typing import Any, ClassVar
@@ -98,14 +95,18 @@ class KernelKeyringKey:
     _KEYCTL_READ = 11
 
     def key_for(self, store_id: str, directory: Path) -> bytes:
+        import ctypes  # here, not at the top: only this key source calls into libc
+
         if not sys.platform.startswith("linux"):
             raise KeyUnavailable("the kernel keyring exists on Linux only")
-        numbers = self._SYSCALLS.get(platform.machine())
+        machine = os.uname().machine
+        numbers = self._SYSCALLS.get(machine)
         if numbers is None:
-            raise KeyUnavailable(f"keyctl is not wired up for {platform.machine()}")
+            raise KeyUnavailable(f"keyctl is not wired up for {machine}")
         add_key, keyctl = numbers
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        syscall = libc.syscall
+        # The C library's syscall() among the interpreter's own symbols (dlopen(NULL)): no
+        # library search (ctypes.util.find_library imports and runs far more than this).
+        syscall = ctypes.CDLL(None, use_errno=True).syscall
         syscall.restype = ctypes.c_long
         description = b"azlogin:master-key"
         serial = syscall(

@@ -11,7 +11,6 @@ Every item of one identity is named after the plan's fingerprint (:func:`token_i
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -20,11 +19,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from azure.core.credentials import AccessTokenInfo
-
 from .._config.timings import RefreshPolicy
 from .._engine.keys import TokenKey
-from .._engine.policy import bounded, refresh_due_at
+from .._engine.policy import Token, as_token, bounded, refresh_due_at
+from .._engine.threaded import to_thread
 from .._errors import TokenStoreError
 from ._files import private_directory
 from ._locks import lock_for
@@ -73,24 +71,24 @@ def forget_identity(store: TokenStore, identity: str) -> int:
     return sum(store.delete(item) for item in items)
 
 
-def encode_token(token: AccessTokenInfo) -> bytes:
+def encode_token(token: Token) -> bytes:
     return json.dumps(
         {"token": token.token, "expires_on": token.expires_on, "refresh_on": token.refresh_on,
          "token_type": token.token_type, "v": 1},
     ).encode()  # fmt: skip
 
 
-def usable_token(blob: bytes | None, now: float, policy: RefreshPolicy) -> AccessTokenInfo | None:
+def usable_token(blob: bytes | None, now: float, policy: RefreshPolicy) -> Token | None:
     """A stored token that is still fresh (not due for refresh), else None."""
     if blob is None:
         return None
     try:
         data = json.loads(blob)
-        token = AccessTokenInfo(
+        token = Token(
             str(data["token"]),
             int(data["expires_on"]),
-            refresh_on=int(data["refresh_on"]) if data.get("refresh_on") else None,
-            token_type=str(data.get("token_type") or "Bearer"),
+            int(data["refresh_on"]) if data.get("refresh_on") else None,
+            str(data.get("token_type") or "Bearer"),
         )
     except (ValueError, KeyError, TypeError):
         _LOGGER.warning("Ignoring a malformed token in the token store.")
@@ -140,7 +138,7 @@ class _Persistence:
     def item(self, key: TokenKey) -> str:
         return token_item(self.identity, key)
 
-    def fresh(self, key: TokenKey, item: str) -> AccessTokenInfo | None:
+    def fresh(self, key: TokenKey, item: str) -> Token | None:
         """The stored token while it is fresh; never for a claims challenge (it was revoked)."""
         if key.claims:
             return None
@@ -186,8 +184,9 @@ class _Persistence:
                 error,
             )
 
-    def save(self, item: str, token: Any) -> None:
-        if not isinstance(token, AccessTokenInfo):
+    def save(self, item: str, fetched: Any) -> None:
+        token = as_token(fetched)
+        if token is None:
             return  # the engine reports what is wrong with it
         try:
             token = bounded(token, self.clock(), self.policy)
@@ -249,21 +248,23 @@ class AsyncPersistentFetch(_Persistence):
 
     async def __call__(self, key: TokenKey) -> Any:
         item = self.item(key.cache_key)
-        token = await asyncio.to_thread(self.fresh, key, item)
+        token = await to_thread(self.fresh, key, item)
         if token is not None:
             return token
         lock = await self._acquire_cancellably(item)
         try:
-            token = await asyncio.to_thread(self.fresh, key, item)
+            token = await to_thread(self.fresh, key, item)
             if token is not None:
                 return token
             fetched = await self._fetch(key)
-            await asyncio.to_thread(self.save, item, fetched)
+            await to_thread(self.save, item, fetched)
             return fetched
         finally:
             _release(lock)
 
     async def _acquire_cancellably(self, item: str) -> Any:
+        import asyncio  # here, not at the top: a sync process never imports asyncio
+
         handoff = _Handoff()
 
         def take() -> Any:
@@ -275,7 +276,7 @@ class AsyncPersistentFetch(_Persistence):
                 handoff.lock = lock
             return lock
 
-        future = asyncio.ensure_future(asyncio.to_thread(take))
+        future = asyncio.ensure_future(to_thread(take))
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
