@@ -1,6 +1,6 @@
 """The asyncio twin: an async credential and an async blob client, many blobs at once.
 
-Same variables as blob_upload_download.py; needs `pip install "azlogin[storage,aio]"`.
+Same variables as blob_upload_download.py; needs `pip install ".[storage,aio]"`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The credential travels to the workers without its secret (they rebuild it from their own
 environment) and they share one token through this user's token store.
-Same variables as pandas_adlfs.py; needs `pip install "azlogin[fsspec]"` and
+Same variables as pandas_adlfs.py; needs `pip install ".[fsspec]"` and
 `pip install "dask[distributed,dataframe]"`.
 """
 

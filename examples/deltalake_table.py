@@ -1,7 +1,7 @@
 """deltalake writes a Delta table on Azure Storage and reads it back, signed in the AzCopy way.
 
 Same variables as blob_upload_download.py, plus CONTAINER (an existing container); needs
-`pip install "azlogin[deltalake]" pandas`. deltalake trusts the system's certificate authorities, or
+`pip install ".[deltalake]" pandas`. deltalake trusts the system's certificate authorities, or
 SSL_CERT_FILE's when it is set. deltalake keeps the token it is given, so each operation asks
 azlogin for its storage options (a cached token, refreshed before it expires).
 """

@@ -1,7 +1,7 @@
 """DuckDB writes Parquet to Azure Storage and queries it, signed in the AzCopy way.
 
 Same variables as blob_upload_download.py, plus CONTAINER (an existing container); needs
-`pip install "azlogin[duckdb]"` (DuckDB and its azure extension, loaded from PyPI's wheel:
+`pip install ".[duckdb]"` (DuckDB and its azure extension, loaded from PyPI's wheel:
 nothing is downloaded). DuckDB's azure extension builds host-style URLs
 (https://<account>.blob.core.windows.net): against Azurite, set HOST_STYLE_ACCOUNT_URL to a
 host-style address such as https://devstoreaccount1.blob.localhost:10000 (Azurite started

@@ -1,7 +1,7 @@
 """obstore on Azure Storage, signed in the AzCopy way: an AzureStore in one line.
 
 Same variables as blob_upload_download.py, plus CONTAINER (an existing container);
-needs `pip install "azlogin[obstore]"`. REQUESTS_CA_BUNDLE, when set, is a private CA that the
+needs `pip install ".[obstore]"`. REQUESTS_CA_BUNDLE, when set, is a private CA that the
 sign-in and the store's requests trust (the store gets it as its root certificate).
 """
 

@@ -1,7 +1,7 @@
 """pandas reads and writes Parquet on Azure Storage through adlfs, in one line each.
 
 Same variables as blob_upload_download.py, plus CONTAINER (an existing container);
-needs `pip install "azlogin[fsspec]" pandas pyarrow`.
+needs `pip install ".[fsspec]" pandas pyarrow`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """polars reads and writes Parquet on Azure Storage, signed in the AzCopy way, in one line each.
 
 Same variables as blob_upload_download.py, plus CONTAINER (an existing container);
-needs `pip install "azlogin[polars]"`. polars trusts the system's certificate authorities, or
+needs `pip install ".[polars]"`. polars trusts the system's certificate authorities, or
 SSL_CERT_FILE's when it is set.
 """
 

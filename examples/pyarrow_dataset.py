@@ -2,7 +2,7 @@
 request signed by azlogin and checked by its guard.
 
 Same variables as blob_upload_download.py, plus CONTAINER (an existing container);
-needs `pip install "azlogin[pyarrow]"`.
+needs `pip install ".[pyarrow]"`.
 """
 
 from __future__ import annotations
