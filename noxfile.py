@@ -23,8 +23,12 @@ EXTRAS = "testing,storage,aio,fsspec,polars,obstore,deltalake,duckdb,pyarrow,red
 NO_WHEELS = {"3.9": ("obstore", "duckdb")}
 """Extras whose pinned ranges publish no wheel for that Python (obstore>=0.12.1 and duckdb 1.5
 need 3.10): their modules and tests are left out of that version's run."""
+DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25"]
+"""The site's tools: `nox -s docs` builds it, and the suite checks it (tests/test_docs_site.py)."""
 TEST_DEPS = [
+    *DOCS_DEPS,
     "mypy>=1.10",
+    "ruff>=0.6",
     "pytest>=8",
     "hypothesis>=6.100",
     "cloudpickle>=3",
@@ -75,8 +79,9 @@ def system_packages(session: nox.Session) -> None:
     """The Debian packages the suite runs for real: D-Bus and GNOME Keyring (the Secret
     Service), Node.js's npm (Azurite), curl (a tool outside Python using `azlogin token`),
     util-linux's unshare (a full or read-only store disk in a mount namespace), redis-server
-    (the Redis token store), iproute2 (machines in network namespaces). Installed when missing
-    and nox runs as root."""
+    (the Redis token store), iproute2 (machines in network namespaces), Chromium (the docs
+    site rendered headless), openssl and mount (the docs' shell blocks, in a namespace).
+    Installed when missing and nox runs as root."""
     needed = {
         "dbus-daemon": "dbus",
         "gnome-keyring-daemon": "gnome-keyring",
@@ -85,6 +90,9 @@ def system_packages(session: nox.Session) -> None:
         "unshare": "util-linux",
         "redis-server": "redis-server",
         "ip": "iproute2",
+        "chromium": "chromium",
+        "openssl": "openssl",
+        "mount": "mount",
     }
     missing = sorted({package for tool, package in needed.items() if not shutil.which(tool)})
     if not missing:
@@ -159,7 +167,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """The MkDocs site, in strict mode (a warning fails the build)."""
-    session.install("-e", ".", "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25")
+    install_suite(session)  # the reference documents every extra's module, as the suite checks
     session.run("mkdocs", "build", "--strict", "--site-dir", session.create_tmp() + "/site",
                 env={"NO_MKDOCS_2_WARNING": "1"})  # fmt: skip
 

@@ -103,9 +103,10 @@ def run_token(arguments: argparse.Namespace, environ: Mapping[str, str], out: Te
     """``azlogin token``: the credential get_credential() would build here, its token."""
     from .._build.assemble import credential_for
     from .._build.resolve import resolve
+    from .._engine.credential import raw_token  # a stored token is shown without azure-core
 
     plan = resolve(environ, {})
-    token = credential_for(plan).get_token_info(arguments.scope)
+    token = raw_token(credential_for(plan), arguments.scope)
     tenant = claims(token.token).get("tid")
     emit(
         arguments,

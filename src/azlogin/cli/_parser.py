@@ -44,6 +44,9 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_abbrev=False, **kwargs)
+        # Python 3.9's argparse says "optional arguments:"; 3.10 and later "options:". One
+        # help text on every version (docs/cli.md is the real output, checked by a test).
+        self._optionals.title = "options"
         self.commands: dict[str, Parser] = {}
 
     def error(self, message: str) -> NoReturn:

@@ -30,6 +30,7 @@ def _who(found: dict[str, Any] | None, method: str) -> str:
 def run_status(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
     from .._build.assemble import credential_for
     from .._build.resolve import resolve
+    from .._engine.credential import raw_token  # a stored token is shown without azure-core
     from .._engine.keys import STORAGE_SCOPE
     from ..persistence._default import StoreOpener
 
@@ -64,7 +65,7 @@ def run_status(arguments: argparse.Namespace, environ: Mapping[str, str], out: T
             endpoint=plan.authority.url if plan.authority else None,
         )
         try:
-            token = credential_for(plan).get_token_info(STORAGE_SCOPE)
+            token = raw_token(credential_for(plan), STORAGE_SCOPE)
         except Exception as error:  # noqa: BLE001 - reported, with exit code 1
             message = getattr(error, "message", None) or str(error)
             result["error"] = (str(message).splitlines() or [type(error).__name__])[0]
