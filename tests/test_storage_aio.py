@@ -64,3 +64,11 @@ def test_async_helpers_refuse_untrusted_urls_before_any_io(emulator: EntraEmulat
         with pytest.raises(azlogin.UntrustedDestinationError, match=r"evil\.test"):
             helper("https://acct.blob.core.windows.net.evil.test/c/b", env=emulator.env("SPN"))
     assert sum(emulator.requests.values()) == 0
+
+
+def test_the_async_helpers_are_the_sync_ones() -> None:
+    from azlogin import storage
+    from azlogin.storage import aio
+    from azlogin.storage._clients import CLIENT_KINDS
+
+    assert aio.__all__ == storage.__all__ == sorted(kind.helper for kind in CLIENT_KINDS)

@@ -34,6 +34,12 @@ class GuardedBlobFileSystem(AzureBlobFileSystem):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
 
     def do_connect(self) -> None:
+        """Make the storage client, with the guard as its transport (adlfs calls it).
+
+        Raises:
+            azlogin.UntrustedDestinationError: The account's host is not trusted; no request
+                was made.
+        """
         verify = {} if self._azlogin_verify is None else {"connection_verify": self._azlogin_verify}
         transport = AsyncGuardedTransport(trusted_suffixes=self._azlogin_trusted, **verify)
         self.account_url = f"https://{self.account_host}"

@@ -94,16 +94,31 @@ class GuardedTransport(_Guard, HttpTransport[Any, Any]):
     inner: HttpTransport[Any, Any]
 
     def send(self, request: Any, **kwargs: Any) -> Any:
+        """Check ``request``, then send it through the inner transport.
+
+        Args:
+            request: azure-core's ``HttpRequest``; ``kwargs`` go to the inner transport.
+
+        Returns:
+            The inner transport's response.
+
+        Raises:
+            azlogin.UntrustedDestinationError: The request carries a credential to a host the
+                trust list refuses, or to an http URL; nothing was sent.
+        """
         check_request(request.url, request.headers, self.trusted_suffixes)
         return self.inner.send(request, **kwargs)
 
     def open(self) -> None:
+        """Open the inner transport (azure-core calls it before the first request)."""
         self.inner.open()
 
     def close(self) -> None:
+        """Close the inner transport and its connections."""
         self.inner.close()
 
     def sleep(self, duration: float) -> None:
+        """Wait ``duration`` seconds, as the inner transport waits between retries."""
         self.inner.sleep(duration)
 
     def __enter__(self) -> GuardedTransport:
@@ -129,16 +144,24 @@ class AsyncGuardedTransport(_Guard, AsyncHttpTransport[Any, Any]):
     inner: AsyncHttpTransport[Any, Any]
 
     async def send(self, request: Any, **kwargs: Any) -> Any:
+        """Check ``request``, then send it through the inner transport.
+
+        As :meth:`GuardedTransport.send`: the same check, the same error before anything is
+        sent.
+        """
         check_request(request.url, request.headers, self.trusted_suffixes)
         return await self.inner.send(request, **kwargs)
 
     async def open(self) -> None:
+        """Open the inner transport (azure-core calls it before the first request)."""
         await self.inner.open()
 
     async def close(self) -> None:
+        """Close the inner transport and its connections."""
         await self.inner.close()
 
     async def sleep(self, duration: float) -> None:
+        """Wait ``duration`` seconds, as the inner transport waits between retries."""
         await self.inner.sleep(duration)
 
     async def __aenter__(self) -> AsyncGuardedTransport:

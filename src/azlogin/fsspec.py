@@ -20,14 +20,17 @@ request, for code that can take a filesystem object instead of a URL.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._build.flavor import ASYNC
 from ._build.targets import SignedIn, sign_in, split_credential_keywords
 from ._errors import ConfigurationError
 
-__all__ = ["account_location", "filesystem", "storage_options"]  # and GuardedBlobFileSystem
+if TYPE_CHECKING:  # imported on first use (it needs adlfs): see __getattr__ below
+    from ._adlfs import GuardedBlobFileSystem
+
+__all__ = ["GuardedBlobFileSystem", "account_location", "filesystem", "storage_options"]
 
 
 def account_location(account: str) -> tuple[str, str]:
@@ -97,14 +100,18 @@ def _signed_in_options(
     return {**options, **kwargs}, signed_in
 
 
-def _guarded_class() -> type:
+def _guarded_class() -> type[GuardedBlobFileSystem]:
     from ._adlfs import GuardedBlobFileSystem
 
     return GuardedBlobFileSystem
 
 
 def __getattr__(name: str) -> Any:
-    # The class needs adlfs, an optional dependency: built on first use.
+    # The class needs adlfs, an optional dependency: imported on first use.
     if name == "GuardedBlobFileSystem":
         return _guarded_class()
     raise AttributeError(name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

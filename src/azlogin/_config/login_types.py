@@ -115,6 +115,16 @@ LOGIN_TYPES: tuple[LoginType, ...] = (
     ),
 )
 
+"""Every login type azlogin knows, one :class:`LoginType` per ``AZCOPY_AUTO_LOGIN_TYPE`` value.
+
+Read it to list the values and the variables each reads (``azlogin env`` and the docs' tables
+do); the order is the order of "valid values are" messages.
+
+>>> import azlogin
+>>> [login_type.name for login_type in azlogin.LOGIN_TYPES]
+['DEVICE', 'MSI', 'SPN', 'AZCLI', 'PSCRED', 'WORKLOAD']
+"""
+
 _BY_NAME: Mapping[str, LoginType] = {login_type.name: login_type for login_type in LOGIN_TYPES}
 
 

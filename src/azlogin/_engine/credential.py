@@ -84,8 +84,28 @@ class Credential(_Planned):
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        """An access token for ``scopes`` (default: Azure Storage's), from the cache while
-        it is fresh. Raises azure-core's ``ClientAuthenticationError`` when none can be had."""
+        """An access token for ``scopes``, from the cache while it is fresh.
+
+        Threads asking for the same token at once share one request; with a shared token
+        store, so do processes (and machines, with Redis).
+
+        Args:
+            *scopes: The scopes to ask for; none means Azure Storage's
+                (``https://storage.azure.com/.default``).
+            claims: A claims challenge from a resource (its ``WWW-Authenticate`` header):
+                never answered from the cache; the new token replaces the cached one.
+            tenant_id: A tenant other than the login's; azure-identity asks it only when
+                ``additionally_allowed_tenants`` names it (or is ``["*"]``).
+            enable_cae: Ask for a token that supports continuous access evaluation.
+            **kwargs: Other azure-core options, accepted for compatibility and not used.
+
+        Returns:
+            azure-core's ``AccessToken`` (``token``, ``expires_on``).
+
+        Raises:
+            azure.core.exceptions.ClientAuthenticationError: No token can be had (the
+                identity provider refused, or could not be reached).
+        """
         scopes = scopes or DEFAULT_SCOPES
         entry = self._cached((scopes, claims, tenant_id, enable_cae))  # no TokenKey built
         if entry is None:
@@ -95,7 +115,20 @@ class Credential(_Planned):
     def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
-        """The ``SupportsTokenInfo`` form of :meth:`get_token` (azure-core 1.31+)."""
+        """The ``SupportsTokenInfo`` form of :meth:`get_token` (azure-core 1.31+).
+
+        Args:
+            *scopes: As for :meth:`get_token`.
+            options: azure-core's ``TokenRequestOptions`` (``claims``, ``tenant_id``,
+                ``enable_cae``), as for :meth:`get_token`.
+
+        Returns:
+            azure-core's ``AccessTokenInfo``, with ``refresh_on`` when the identity provider
+            gave one.
+
+        Raises:
+            azure.core.exceptions.ClientAuthenticationError: No token can be had.
+        """
         if not options:
             entry = self._cached((scopes or DEFAULT_SCOPES, None, None, False))
             if entry is not None:
@@ -144,8 +177,17 @@ class AsyncCredential(_Planned):
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
-        """An access token for ``scopes`` (default: Azure Storage's); see
-        :meth:`Credential.get_token`."""
+        """An access token for ``scopes``, from the cache while it is fresh.
+
+        Tasks asking for the same token at once share one request; the keywords are
+        :meth:`Credential.get_token`'s.
+
+        Returns:
+            azure-core's ``AccessToken`` (``token``, ``expires_on``).
+
+        Raises:
+            azure.core.exceptions.ClientAuthenticationError: No token can be had.
+        """
         scopes = scopes or DEFAULT_SCOPES
         entry = self._cached((scopes, claims, tenant_id, enable_cae))  # no TokenKey built
         if entry is None:
@@ -155,7 +197,19 @@ class AsyncCredential(_Planned):
     async def get_token_info(
         self, *scopes: str, options: TokenRequestOptions | None = None
     ) -> AccessTokenInfo:
-        """The ``AsyncSupportsTokenInfo`` form of :meth:`get_token`."""
+        """The ``AsyncSupportsTokenInfo`` form of :meth:`get_token`.
+
+        Args:
+            *scopes: As for :meth:`get_token`.
+            options: azure-core's ``TokenRequestOptions`` (``claims``, ``tenant_id``,
+                ``enable_cae``).
+
+        Returns:
+            azure-core's ``AccessTokenInfo``.
+
+        Raises:
+            azure.core.exceptions.ClientAuthenticationError: No token can be had.
+        """
         if not options:
             entry = self._cached((scopes or DEFAULT_SCOPES, None, None, False))
             if entry is not None:

@@ -9,7 +9,9 @@
 - :class:`InsecurePlaintextFileStore`: unencrypted, only when you ask for it by name.
 - :class:`RedisStore`: items sealed with AES-256-GCM in Redis, shared by every machine that
   has the key, with a per-item lock (a lease and a fencing number); needs ``pip install
-  "azlogin[redis]"``. Not yet chosen by ``token_store=``: pass the object.
+  "azlogin[redis]"``. ``token_store="redis://..."`` (or ``AZLOGIN_TOKEN_STORE``) chooses it,
+  with this machine's default store behind it while Redis does not answer; pass a
+  ``RedisStore`` object for options the URL does not carry (a key source, a prefix).
 - :func:`default_store`: what azlogin uses when you pass nothing, and why.
 """
 

@@ -49,8 +49,9 @@ def store_id(directory: Path) -> str:
 class EncryptedFileStore:
     """A TokenStore shared by this user's processes, encrypted at rest.
 
-    ``key_sources`` are tried in order until one gives a key (see :mod:`.keys`); when none
-    does, TokenStoreError lists what each said. ``key_source`` tells which one is in use.
+    ``key_sources`` are tried in order until one gives a key (a :class:`KeySource` such as
+    :class:`OsSecretStoreKey`); when none does, :class:`azlogin.TokenStoreError` lists what each
+    said. ``key_source`` tells which one is in use.
     """
 
     shared = True
@@ -80,6 +81,12 @@ class EncryptedFileStore:
         return self.directory / item_file_name(key)
 
     def load(self, key: str) -> bytes | None:
+        """The item's decrypted bytes, or None.
+
+        None when there is no item; with a warning naming the file, when it is not a regular
+        file of this user's (never followed), is not an azlogin store file, has another format
+        version or does not decrypt (tampered, truncated, or written with another key).
+        """
         path = self._path(key)
         blob = self._folder.read(path.name)
         if blob is None:
@@ -109,11 +116,23 @@ class EncryptedFileStore:
             return None
 
     def save(self, key: str, value: bytes) -> None:
+        """Encrypt ``value`` and write it under ``key``, replacing any item there.
+
+        The write is atomic: a complete temp file is renamed over the item's file.
+
+        Raises:
+            azlogin.TokenStoreError: The file cannot be written (a full or read-only disk).
+        """
         nonce = os.urandom(12)
         sealed = self._cipher.aead().encrypt(nonce, value, _associated(key))
         _write(self._folder, item_file_name(key), MAGIC + bytes([VERSION]) + nonce + sealed)
 
     def delete(self, key: str) -> bool:
+        """Remove the item's file; True if there was one.
+
+        Raises:
+            azlogin.TokenStoreError: The file is there but cannot be removed.
+        """
         return _remove(self._folder, item_file_name(key))
 
     def __repr__(self) -> str:
@@ -205,12 +224,27 @@ class InsecurePlaintextFileStore:
         return item_file_name(key) + ".plain"
 
     def load(self, key: str) -> bytes | None:
+        """The item's bytes as written, or None.
+
+        None when there is no item, and (with a warning) when it is not a regular file of this
+        user's (never followed).
+        """
         return self._folder.read(self._name(key))
 
     def save(self, key: str, value: bytes) -> None:
+        """Write ``value``, unencrypted, under ``key`` atomically, replacing any item there.
+
+        Raises:
+            azlogin.TokenStoreError: The file cannot be written (a full or read-only disk).
+        """
         _write(self._folder, self._name(key), value)
 
     def delete(self, key: str) -> bool:
+        """Remove the item's file; True if there was one.
+
+        Raises:
+            azlogin.TokenStoreError: The file is there but cannot be removed.
+        """
         return _remove(self._folder, self._name(key))
 
     def __repr__(self) -> str:

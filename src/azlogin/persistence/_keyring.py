@@ -92,6 +92,11 @@ class KeyringStore:
         self._backend = backend
 
     def load(self, key: str) -> bytes | None:
+        """The item's bytes, or None.
+
+        None when there is no item, and (with a warning) when the secret store cannot be read
+        (locked, gone) or holds a malformed item.
+        """
         try:
             value = self._backend.get_password(_SERVICE, key)
         except Exception as error:  # noqa: BLE001 - a locked or vanished store is a miss
@@ -108,6 +113,11 @@ class KeyringStore:
             return None
 
     def save(self, key: str, value: bytes) -> None:
+        """Store ``value`` (base64) under ``key``, replacing any item there.
+
+        Raises:
+            azlogin.TokenStoreError: The secret store refused the item (often: it is locked).
+        """
         try:
             self._backend.set_password(_SERVICE, key, base64.b64encode(value).decode("ascii"))
         except Exception as error:  # noqa: BLE001
@@ -116,6 +126,7 @@ class KeyringStore:
             ) from None
 
     def delete(self, key: str) -> bool:
+        """Remove the item; True if the secret store had one to remove."""
         try:
             self._backend.delete_password(_SERVICE, key)
         except Exception:  # noqa: BLE001 - keyring raises PasswordDeleteError when absent

@@ -48,6 +48,7 @@ class StaticKey:
         self._key = key
 
     def key_for(self, store_id: str, directory: Path) -> bytes:
+        """The caller's key, whatever the store."""
         return self._key
 
     def __repr__(self) -> str:
@@ -63,6 +64,14 @@ class OsSecretStoreKey:
     name = "the OS secret store"
 
     def key_for(self, store_id: str, directory: Path) -> bytes:
+        """This user's key from the OS secret store, made there (32 random bytes) on first use.
+
+        One key per user, whatever the store (``store_id`` and ``directory`` are not used).
+
+        Raises:
+            KeyUnavailable: No secret store is reachable, it failed, or it holds a malformed
+                key.
+        """
         backend = usable_keyring()
         try:
             stored = backend.get_password(_SERVICE, _ACCOUNT)
@@ -95,6 +104,15 @@ class KernelKeyringKey:
     _KEYCTL_READ = 11
 
     def key_for(self, store_id: str, directory: Path) -> bytes:
+        """This user's key from the kernel's user keyring, made there on first use.
+
+        The key (32 random bytes) is made again after a reboot empties the keyring. One key
+        per user, whatever the store (``store_id`` and ``directory`` are not used).
+
+        Raises:
+            KeyUnavailable: Not Linux, a machine type keyctl is not wired up for, a keyring
+                that refuses keys (containers often block ``keyctl``), or a malformed key.
+        """
         import ctypes  # here, not at the top: only this key source calls into libc
 
         if not sys.platform.startswith("linux"):
@@ -146,6 +164,15 @@ class PassphraseKey:
         self._passphrase = passphrase
 
     def key_for(self, store_id: str, directory: Path) -> bytes:
+        """scrypt of the passphrase with the salt kept in the store's ``directory``.
+
+        The first process that needs the salt creates it; the others read it (see
+        :func:`shared_salt`).
+
+        Raises:
+            KeyUnavailable: The salt cannot be kept.
+            azlogin.TokenStoreError: ``directory`` is unsafe or cannot be opened.
+        """
         folder = open_directory(directory, create=False)
         try:
             salt = shared_salt(folder)

@@ -17,14 +17,17 @@ class MemoryStore:
         self._lock = threading.Lock()
 
     def load(self, key: str) -> bytes | None:
+        """The item's bytes, or None when there is none."""
         with self._lock:
             return self._items.get(key)
 
     def save(self, key: str, value: bytes) -> None:
+        """Keep a copy of ``value`` under ``key``, replacing any item there."""
         with self._lock:
             self._items[key] = bytes(value)
 
     def delete(self, key: str) -> bool:
+        """Forget the item; True if there was one."""
         with self._lock:
             return self._items.pop(key, None) is not None
 

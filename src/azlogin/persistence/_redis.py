@@ -330,6 +330,13 @@ class RedisStore:
     # -- the TokenStore protocol -----------------------------------------------------------
 
     def load(self, key: str) -> bytes | None:
+        """The item's opened bytes, or None.
+
+        None when there is no item; when Redis does not answer (one warning until it answers
+        again); and when the item does not open (sealed with another key, or tampered with:
+        a warning, then debug lines). With a passphrase, an item sealed under a salt that
+        changed in Redis is opened again with the new one.
+        """
         try:
             sealer = self._sealer_now()
             name = self._names(key)[0]
@@ -381,6 +388,11 @@ class RedisStore:
             )
 
     def delete(self, key: str) -> bool:
+        """Remove the item (not its lock or fencing counter); True if Redis had it.
+
+        Raises:
+            azlogin.TokenStoreError: Redis did not answer or refused the command.
+        """
         name = self._names(key)[0]
         return bool(self._call(lambda: self._client.delete(name)))
 
@@ -429,6 +441,7 @@ class RedisStore:
     # -- the rest --------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Close the connections to Redis (a later call opens new ones)."""
         self._client.close()
 
     def __repr__(self) -> str:

@@ -100,6 +100,16 @@ def usable_token(blob: bytes | None, now: float, policy: RefreshPolicy) -> Token
 _UNUSABLE: set[str] = set()
 """The stores (a Redis URL, or a lock directory) found unusable in this process: warned about
 once each."""
+_STORE_UNUSABLE = (
+    "The token store cannot be used (%s); tokens are fetched without it, one request per "
+    "process, until it works again."
+)
+_SHARED_LOCK_MISSED = (
+    "A lock of the shared token store could not be taken (%s); fetching under this machine's "
+    "lock instead."
+)
+"""The shared store's lock (Redis's) failed: it did not answer, or the lock stayed taken past
+the wait (the error says which); either way the fetch goes ahead under the machine's lock."""
 
 
 class _Handoff:
@@ -165,24 +175,22 @@ class _Persistence:
             lock = self.lock(item)
             lock.__enter__()
         except (OSError, TokenStoreError) as error:
-            self.unusable(error)
             if getattr(self.store, "lock", None) is None:
+                self.unusable(error)
                 return None
-            try:  # local single flight while the shared store is away
+            self.unusable(error, _SHARED_LOCK_MISSED)
+            try:  # local single flight while the shared lock cannot be had
                 lock = self.local_lock(item)
                 lock.__enter__()
             except (OSError, TokenStoreError):
                 return None
         return lock
 
-    def unusable(self, error: BaseException) -> None:
+    def unusable(self, error: BaseException, message: str = _STORE_UNUSABLE) -> None:
+        """Warn with ``message`` (``%s``: the error), once until the store works again."""
         if self._where not in _UNUSABLE:
             _UNUSABLE.add(self._where)
-            _LOGGER.warning(
-                "The token store cannot be used (%s); tokens are fetched without it, one "
-                "request per process, until it works again.",
-                error,
-            )
+            _LOGGER.warning(message, error)
 
     def save(self, item: str, fetched: Any) -> None:
         token = as_token(fetched)

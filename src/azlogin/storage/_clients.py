@@ -84,7 +84,8 @@ SHARE_SERVICE = ClientKind(
     'default is ``"backup"``.',
 )
 CLIENT_KINDS = (BLOB_SERVICE, CONTAINER, BLOB, DATALAKE_SERVICE, SHARE_SERVICE)
-"""Every client kind; a new one is one row (its helper is generated in both flavors)."""
+"""Every client kind; a new one is one row, and its helper one typed line in each of
+:mod:`azlogin.storage` and :mod:`azlogin.storage.aio` (``client_helper`` makes both)."""
 
 Client_co = TypeVar("Client_co", covariant=True)
 

@@ -8,19 +8,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._build.flavor import ASYNC
-from ._clients import CLIENT_KINDS, ClientHelper, client_helper
+from ._clients import (
+    BLOB,
+    BLOB_SERVICE,
+    CONTAINER,
+    DATALAKE_SERVICE,
+    SHARE_SERVICE,
+    ClientHelper,
+    client_helper,
+)
 
 if TYPE_CHECKING:
     from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
     from azure.storage.filedatalake.aio import DataLakeServiceClient
     from azure.storage.fileshare.aio import ShareServiceClient
 
-__all__ = [kind.helper for kind in CLIENT_KINDS]  # as azlogin.storage
+__all__ = [  # as azlogin.storage's
+    "blob_client",
+    "blob_service_client",
+    "container_client",
+    "datalake_service_client",
+    "share_service_client",
+]
 
 blob_service_client: ClientHelper[BlobServiceClient]
-container_client: ClientHelper[ContainerClient]
-blob_client: ClientHelper[BlobClient]
+blob_service_client = client_helper(BLOB_SERVICE, ASYNC, __name__)
+container_client: ClientHelper[ContainerClient] = client_helper(CONTAINER, ASYNC, __name__)
+blob_client: ClientHelper[BlobClient] = client_helper(BLOB, ASYNC, __name__)
 datalake_service_client: ClientHelper[DataLakeServiceClient]
+datalake_service_client = client_helper(DATALAKE_SERVICE, ASYNC, __name__)
 share_service_client: ClientHelper[ShareServiceClient]
-for _kind in CLIENT_KINDS:
-    globals()[_kind.helper] = client_helper(_kind, ASYNC, __name__)
+share_service_client = client_helper(SHARE_SERVICE, ASYNC, __name__)

@@ -65,6 +65,10 @@ class FakeCredential:
         """Record the request and return the canned token (or raise the failure set).
 
         No scope means Azure Storage's; ``expires_on`` is the clock plus ``expires_in``.
+
+        Raises:
+            ValueError: A scope is an empty string.
+            BaseException: The error given to the constructor or :meth:`fail_with`.
         """
         info = self._issue(TokenKey(scopes or DEFAULT_SCOPES, claims, tenant_id, enable_cae))
         return AccessToken(info.token, info.expires_on)
