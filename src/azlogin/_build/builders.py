@@ -78,16 +78,35 @@ def _required_tenant(settings: Settings, meaning: str) -> str:
     return tenant
 
 
+def _record_at(record: Any, authority: Authority, identity: ModuleType) -> Any:
+    """``record`` with the plan's authority URL in place of the host it saved.
+
+    azure-identity saves the token issuer's bare ``host[:port]`` and, given the record, takes
+    its authority from there (the ``authority`` keyword is then refused). It parses that with
+    ``urlparse``, which reads a host with a port as a scheme (``localhost:8443`` on every
+    Python, ``127.0.0.1:8443`` on 3.9 and 3.10), and refuses it as not https.
+    """
+    return identity.AuthenticationRecord(
+        tenant_id=record.tenant_id,
+        client_id=record.client_id,
+        authority=authority.url,
+        home_account_id=record.home_account_id,
+        username=record.username,
+    )
+
+
 def build_device(plan: Plan, context: BuildContext) -> Any:
-    authority_kwargs = _authority_kwargs(_authority(plan))
+    authority = _authority(plan)
+    authority_kwargs = _authority_kwargs(authority)
     state = context.device_state
     persisted: dict[str, Any] = {}
     if state is not None:
         persisted["_cache"] = state.cache  # azure-identity's hook for a caller-owned MSAL cache
         persisted["disable_automatic_authentication"] = not state.interactive
         if state.record is not None:
-            # The record names the account, client and authority it was made with.
-            persisted["authentication_record"] = state.record
+            # The record names the account and client; the authority comes with it.
+            record = _record_at(state.record, authority, context.identity)
+            persisted["authentication_record"] = record
             del authority_kwargs["authority"]
     return context.identity.DeviceCodeCredential(
         client_id=AZCOPY_CLIENT_ID,
