@@ -10,6 +10,7 @@ import logging
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from azure.core.exceptions import ClientAuthenticationError
 import azlogin
 from azlogin import STORAGE_SCOPE, NotLoggedInError
 from azlogin._config.keywords import ALL_KEYWORDS, CredentialKeywords, parse_keywords
-from azlogin.testing import EntraEmulator
+from azlogin.testing import Azurite, EntraEmulator
 
 OTHER_TENANT = "22222222-2222-4222-8222-222222222222"
 
@@ -224,3 +225,47 @@ def test_a_redis_url_from_the_environment_keeps_its_case() -> None:
     spec = store_spec(None, {"AZLOGIN_TOKEN_STORE": f"  {url} "})
     assert (spec.choice, spec.given) == ("redis", url)
     assert store_spec(None, {"AZLOGIN_TOKEN_STORE": "Memory"}).choice == "memory"
+
+
+# ---- the storage clients' own transports trust the same CA --------------------------------
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"])
+def test_storage_clients_sync_and_async_trust_the_environment_s_ca_bundle(
+    emulator: EntraEmulator, azurite: Azurite, variable: str
+) -> None:
+    from azlogin import storage
+    from azlogin.storage import aio
+
+    env = spn_env(emulator, **{variable: emulator.ca_path})
+    name = f"c{uuid.uuid4().hex[:12]}"
+    sync_client = storage.blob_service_client(
+        azurite.account_url, env=env, trusted_microsoft_suffixes="127.0.0.1"
+    )
+    sync_client.create_container(name)  # requests alone never reads SSL_CERT_FILE
+
+    async def listed() -> list[str]:
+        client = aio.blob_service_client(
+            azurite.account_url, env=env, trusted_microsoft_suffixes="127.0.0.1"
+        )
+        async with client:  # aiohttp alone never reads REQUESTS_CA_BUNDLE
+            found = [c.name async for c in client.list_containers(name_starts_with=name)]
+            await client.credential.close()
+            return found
+
+    assert asyncio.run(listed()) == [name]
+    sync_client.delete_container(name)
+
+
+def test_the_guarded_filesystem_trusts_the_environment_s_ca_bundle(
+    emulator: EntraEmulator, azurite: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from azlogin.fsspec import filesystem
+
+    for name, value in spn_env(emulator, REQUESTS_CA_BUNDLE=emulator.ca_path).items():
+        monkeypatch.setenv(name, value)
+    fs = filesystem(azurite.account_url, trusted_microsoft_suffixes="127.0.0.1")
+    container = f"c{uuid.uuid4().hex[:12]}"
+    fs.mkdir(container)
+    fs.pipe(f"{container}/a.txt", b"one CA for every transport")
+    assert fs.cat(f"{container}/a.txt") == b"one CA for every transport"

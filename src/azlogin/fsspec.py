@@ -86,6 +86,8 @@ def filesystem(
     verify = kwargs.get("connection_verify")
     kwargs.setdefault("skip_instance_cache", True)
     options, signed_in = _signed_in_options(account, env, credential, kwargs)
+    if verify is None:
+        verify = signed_in.verify  # the credential's CA bundle, from the environment or not
     return _guarded_class()(trusted_suffixes=signed_in.trusted, connection_verify=verify, **options)
 
 

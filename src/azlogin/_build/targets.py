@@ -9,11 +9,12 @@ Either way the host is checked before any network I/O.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._config.keywords import ALL_KEYWORDS
+from .._config.keywords import ALL_KEYWORDS, Options
 from .._config.locations import Location, parse_location
 from .._config.trust import TrustedSuffixes
 from .._engine.credential import AsyncCredential, Credential
@@ -41,6 +42,10 @@ class SignedIn:
     credential: Any
     trusted: TrustedSuffixes
     host: str
+    verify: Any = None
+    """The CA bundle the credential's requests trust (``connection_verify=``, else the
+    environment's CA bundle variable): the storage client's own transport trusts the same one
+    when the caller gives it none, sync (requests) and asyncio (aiohttp) alike."""
 
 
 def split_credential_keywords(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +68,9 @@ def sign_in(
     if credential is None:
         plan = resolve(env, keywords, url=url, asynchronous=flavor.asynchronous)
         assert plan.host is not None
-        return SignedIn(assemble(plan, flavor), plan.trusted, plan.host)
+        return SignedIn(
+            assemble(plan, flavor), plan.trusted, plan.host, plan.options.connection_verify
+        )
     extra = keywords.get("trusted_microsoft_suffixes")
     if extra is not None:
         trusted = TrustedSuffixes(extra=extra)
@@ -71,7 +78,10 @@ def sign_in(
         trusted = credential.trusted_suffixes
     else:
         trusted = TrustedSuffixes()
-    return SignedIn(credential, trusted, trusted.check(url))
+    host = trusted.check(url)
+    options = Options(connection_verify=keywords.get("connection_verify"))
+    verify = options.from_environment(os.environ if env is None else env).connection_verify
+    return SignedIn(credential, trusted, host, verify)
 
 
 @dataclass(frozen=True)

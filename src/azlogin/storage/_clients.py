@@ -121,6 +121,8 @@ def client_helper(kind: ClientKind, flavor: Flavor, module: str) -> Any:
             extra = {
                 name: client_kwargs[name] for name in TRANSPORT_KEYWORDS if name in client_kwargs
             }
+            if extra.get("connection_verify") is None and signed_in.verify is not None:
+                extra["connection_verify"] = signed_in.verify  # the credential's CA bundle
             guarded = flavor.guard(trusted_suffixes=signed_in.trusted, **extra)
         else:
             guarded = flavor.guard(transport, trusted_suffixes=signed_in.trusted)
