@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple, Union
 
 from .._engine.aio import AsyncTokenCache
 from .._engine.credential import AsyncCredential, Credential
@@ -31,17 +30,17 @@ def _in_thread(fetch: Callable[[TokenKey], Any]) -> Callable[[TokenKey], Any]:
     return lambda key: to_thread(fetch, key)
 
 
-@dataclass(frozen=True)
-class Flavor:
+class Flavor(NamedTuple):
     """Everything that differs between the sync and the asyncio credential."""
 
+    # Union: NamedTuple fields are evaluated on 3.9
     name: str
     asynchronous: bool
     identity_module: str
-    engine: type[TokenCache] | type[AsyncTokenCache]
-    credential: type[Credential] | type[AsyncCredential]
-    persistent_fetch: type[PersistentFetch] | type[AsyncPersistentFetch]
-    deferred: type[SyncDeferred] | type[AsyncDeferred]
+    engine: Union[type[TokenCache], type[AsyncTokenCache]]  # noqa: UP007
+    credential: Union[type[Credential], type[AsyncCredential]]  # noqa: UP007
+    persistent_fetch: Union[type[PersistentFetch], type[AsyncPersistentFetch]]  # noqa: UP007
+    deferred: Union[type[SyncDeferred], type[AsyncDeferred]]  # noqa: UP007
     """The shell that builds the azure-identity credential at the first fetch."""
     from_sync_fetch: Callable[[Callable[[TokenKey], Any]], Callable[[TokenKey], Any]]
     """How this flavor's engine calls a sync-only credential's fetch (a worker thread)."""

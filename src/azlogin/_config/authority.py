@@ -6,7 +6,7 @@ Pure functions: no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .._errors import ConfigurationError
@@ -23,8 +23,7 @@ __all__ = [
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
 
 
-@dataclass(frozen=True)
-class Authority:
+class Authority(NamedTuple):
     """A validated authority: ``url`` is ``https://host[:port]`` with no path."""
 
     url: str

@@ -8,7 +8,7 @@ the storage-host-to-authority rule are all derived from it: adding a cloud is on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "CLOUDS",
@@ -21,8 +21,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Cloud:
+class Cloud(NamedTuple):
     """One Azure cloud."""
 
     name: str

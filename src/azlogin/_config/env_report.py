@@ -7,7 +7,7 @@ Generated from the variable definitions and the login-type table; secrets are sh
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple, Optional
 
 from .login_types import LOGIN_TYPES, lookup_login_type
 from .variables import AUTO_LOGIN_TYPE, STORE_VARIABLES, VARIABLES
@@ -17,11 +17,10 @@ __all__ = ["REDACTED", "EnvRow", "env_rows", "redact"]
 REDACTED = "REDACTED"
 
 
-@dataclass(frozen=True)
-class EnvRow:
+class EnvRow(NamedTuple):
     name: str
     description: str
-    value: str | None
+    value: Optional[str]  # noqa: UP045 - NamedTuple fields are evaluated on 3.9
     secret: bool
     login_types: tuple[str, ...]
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict, Union
 
 from .._errors import ConfigurationError
 from .variables import (
@@ -146,8 +146,7 @@ def split_tenants(value: str) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[;,\s]+", value) if part)
 
 
-@dataclass(frozen=True)
-class StoreSpec:
+class StoreSpec(NamedTuple):
     """Which token store to use: ``"default"``, ``"memory"``, ``"none"``, ``"redis"`` (``given``
     is its URL), or ``given`` (a caller's object, checked against the TokenStore protocol
     when opened). ``explicit``: the
@@ -187,15 +186,15 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """get_credential's keywords, sorted by who uses them."""
 
+    # Union and Optional: NamedTuple fields are evaluated on 3.9
     overrides: Mapping[str, str]
     """Override keywords given as strings (``trusted_microsoft_suffixes`` is apart)."""
-    suffixes: str | Iterable[str] | None
+    suffixes: Union[str, Iterable[str], None]  # noqa: UP007
     options: Options
-    token_timeout: float | _Unset | None
+    token_timeout: Union[float, _Unset, None]  # noqa: UP007
     clock: Callable[[], float]
     store: Any
     """``token_store=`` as given (None: the environment's choice)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple, Optional
 
 from .._errors import ConfigurationError
 from . import variables as v
@@ -25,8 +25,7 @@ class Persists(enum.Enum):
     TOKENS_AND_MSAL_CACHE = "access tokens, and MSAL's cache with the refresh token"
 
 
-@dataclass(frozen=True)
-class LoginType:
+class LoginType(NamedTuple):
     """One value of ``AZCOPY_AUTO_LOGIN_TYPE``."""
 
     name: str
@@ -41,7 +40,7 @@ class LoginType:
     persists: Persists = Persists.TOKENS
     native_async: bool = True
     """Whether azure-identity has an asyncio credential; if not, the sync one runs in a thread."""
-    cli_flag: str | None = None
+    cli_flag: Optional[str] = None  # noqa: UP045 - NamedTuple fields are evaluated on 3.9
     """The ``azlogin login`` flag that selects it; ``""`` for the default; None: not offered."""
 
     @property

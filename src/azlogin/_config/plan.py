@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Optional
 
 from .._errors import ConfigurationError, NotLoggedInError
 from .authority import Authority, parse_authority
@@ -55,20 +55,27 @@ def fingerprint(material: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Recipe:
+class Recipe(NamedTuple):
     """How a credential crosses a process boundary without its secrets (see
     :mod:`azlogin._build.pickling`): the login type (None: the receiving process's saved
     login), the non-secret settings, the extra trusted suffixes and the plain options."""
 
     asynchronous: bool
-    login_type: str | None
-    overrides: Mapping[str, str] = field(repr=False)
+    login_type: Optional[str]  # noqa: UP045 - NamedTuple fields are evaluated on 3.9
+    overrides: Mapping[str, str]
+    """With ``pickle_secrets=True``, the secrets too: never in the repr."""
     trusted_microsoft_suffixes: tuple[str, ...]
     options: Mapping[str, Any]
-    identity: Mapping[str, str] = field(default_factory=dict)
+    identity: Mapping[str, str]
     """Who the credential signs in as (login type and non-secret settings): the copy must
     be the same identity, or it refuses to build (:func:`check_rebuilt`)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Recipe(asynchronous={self.asynchronous!r}, login_type={self.login_type!r}, "
+            f"trusted_microsoft_suffixes={self.trusted_microsoft_suffixes!r}, "
+            f"options={self.options!r}, identity={self.identity!r})"
+        )
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._errors import refuse_pickling
 
@@ -23,15 +22,20 @@ LOGIN_ITEM = "login:default"
 _FORMAT = 1
 
 
-@dataclass(frozen=True)
-class SavedLogin:
+class SavedLogin(NamedTuple):
     """A saved login: its type and the variables it was made with (secrets included, never
-    shown: its ``repr`` lists only the login type)."""
+    shown: its ``repr`` leaves them out)."""
 
     login_type: str
-    variables: Mapping[str, str] = field(repr=False)
+    variables: Mapping[str, str]
     trusted_microsoft_suffixes: str = ""
     saved_at: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"SavedLogin(login_type={self.login_type!r}, trusted_microsoft_suffixes="
+            f"{self.trusted_microsoft_suffixes!r}, saved_at={self.saved_at!r})"
+        )
 
     def __reduce__(self) -> Any:
         raise refuse_pickling(self)

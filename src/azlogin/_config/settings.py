@@ -6,8 +6,7 @@ Pure: the mapping is passed in, nothing here reads ``os.environ``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._errors import ConfigurationError, refuse_pickling
 from .variables import Variable
@@ -23,8 +22,7 @@ def blank_to_none(value: str | None) -> str | None:
     return stripped or None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The values one login type reads, by setting name, and where each came from.
 
     ``repr`` never shows a secret's value.

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple, Optional
 
 __all__ = ["RefreshPolicy"]
 
 
-@dataclass(frozen=True)
-class RefreshPolicy:
+class RefreshPolicy(NamedTuple):
     """The engine's timings, in seconds."""
 
     advisory_margin: float = 300.0
@@ -20,7 +19,7 @@ class RefreshPolicy:
     """After a fetch, wait at least this long before refreshing a stale token again."""
     backoff_base: float = 1.0
     backoff_max: float = 60.0
-    timeout: float | None = 120.0
+    timeout: Optional[float] = 120.0  # noqa: UP045 - NamedTuple fields are evaluated on 3.9
     """How long a caller waits for a fetch before ClientAuthenticationError; None: forever."""
     max_lifetime: float = 28 * 3600.0
     """The longest a token is ever served after it was fetched, whatever expiry it claims:

@@ -18,8 +18,7 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from .._errors import ConfigurationError, UntrustedDestinationError
@@ -125,8 +124,7 @@ def _valid_a_label(label: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(NamedTuple):
     host: str
     subdomains_only: bool  # "*.host": strict subdomains; "host": the host and its subdomains
     is_ip: bool

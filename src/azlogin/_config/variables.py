@@ -6,7 +6,7 @@ command and the docs all read these definitions; nothing else spells a variable 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "AZURE_IDENTITY_EQUIVALENTS",
@@ -18,8 +18,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     """One environment variable.
 
     ``setting`` is the keyword of :func:`azlogin.get_credential` that overrides it;

@@ -22,7 +22,6 @@ import enum
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._config.timings import RefreshPolicy
@@ -77,15 +76,15 @@ class Token(NamedTuple):
         return f"Token(<hidden>, expires_on={self.expires_on}, refresh_on={self.refresh_on})"
 
 
-@dataclass(frozen=True)
 class Entry:
     """A cached token and when to act on it. ``token`` and ``access_token`` are the
     azure-core objects a credential hands out, made (and azure-core imported) at their first
     use, then read as plain attributes by the fast path."""
 
-    raw: Token
-    refresh_at: float
-    usable_until: float
+    def __init__(self, raw: Token, refresh_at: float, usable_until: float) -> None:
+        self.raw = raw
+        self.refresh_at = refresh_at
+        self.usable_until = usable_until
 
     @functools.cached_property
     def token(self) -> AccessTokenInfo:
@@ -103,12 +102,12 @@ class Entry:
         return ServedAccessToken(self.raw.token, self.raw.expires_on)
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """The failed fetches since the last success for one key: when to try again, and why."""
 
     next_attempt_at: float
-    count: int
+    attempts: int
+    """How many fetches failed in a row."""
     last_error: BaseException
 
 
@@ -241,7 +240,7 @@ def on_failure(
     jitter: Callable[[], float],
 ) -> Failure:
     """The failure record after a failed fetch: when to try again."""
-    failures = (failure.count if failure else 0) + 1
+    failures = (failure.attempts if failure else 0) + 1
     delay = min(policy.backoff_max, policy.backoff_base * 2 ** (failures - 1))
     delay *= 0.5 + jitter() / 2  # "equal jitter": between half and all of the delay
     wait = retry_after(error)

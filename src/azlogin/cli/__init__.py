@@ -6,31 +6,30 @@ argparse's usage and one line, exit code 2; Ctrl-C is ``azlogin: interrupted``, 
 Log records (azure-identity's, azlogin's) reach stderr only with ``--debug``, which also adds
 the traceback. ``--output-type json`` prints one JSON object (``env``: a list).
 
-Starting is cheap: ``--version``, ``--help`` and ``env`` import argparse and the pure
-configuration tables only; each command imports the store and azure-identity when it runs.
+Starting is cheap: ``--version`` and ``--help`` import argparse only, ``env`` the pure
+configuration tables too; each command imports what it needs when it runs (the store, and
+azure-identity only when a token must come from the identity provider).
 """
 
 from __future__ import annotations
 
-import argparse
+import atexit
 import contextlib
-import logging
+import gc
 import os
 import sys
-import traceback
+import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .._errors import AzLoginError
-from ._commands import run_env, run_logout, run_token
-from ._flags import login_flag_problem
-from ._login import run_login
-from ._output import printable
 from ._parser import UsageError, build_parser
-from ._status import run_status
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["console", "main"]
 
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, as a shell reports a command Ctrl-C stopped."""
@@ -56,10 +55,15 @@ def main(
     parser = build_parser()
     try:
         arguments = parser.parse_args(argv)
-        problem = login_flag_problem(arguments) if arguments.command == "login" else None
-        if problem:
-            parser.commands["login"].error(problem)
+        if arguments.command == "login":
+            from ._flags import login_flag_problem
+
+            problem = login_flag_problem(arguments)
+            if problem:
+                parser.commands["login"].error(problem)
     except UsageError as error:
+        from ._output import printable
+
         error.parser.print_usage(err)
         err.write(f"{error.parser.prog}: error: {printable(error.message)}\n")
         return 2
@@ -78,9 +82,38 @@ def main(
             return EXIT_BROKEN_PIPE
         except Exception as error:  # noqa: BLE001 - every failure is one line (--debug: all)
             if arguments.debug:
+                import traceback
+
                 traceback.print_exc(file=err)
             err.write(f"azlogin: error: {_one_line(error)}\n")
             return 1
+
+
+def console() -> int:
+    """The ``azlogin`` console script and ``python -m azlogin``: :func:`main` in a process that
+    starts and ends cheaply.
+
+    A command runs for seconds (a device login: minutes), so the cyclic garbage collector,
+    which would only walk the modules being imported, stays off; reference counting frees the
+    rest. The interpreter's teardown (collecting, then freeing, every module: about a tenth
+    of a ``login status`` or ``token`` process) is skipped, which loses nothing: the exit
+    functions run first (``logging.shutdown``, finalizers, certifi's cleanup), then stdout and
+    stderr are flushed; every store write is complete when the command returns, and the
+    kernel releases file locks and descriptors. While a non-daemon thread runs, or when a
+    flush fails, the process ends as usual: the interpreter waits for the thread, or reports
+    the failure."""
+    gc.disable()
+    code = main()
+    others = [thread for thread in threading.enumerate() if thread is not threading.main_thread()]
+    if any(not thread.daemon for thread in others):
+        return code
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return code
+    os._exit(code)
 
 
 def _run(
@@ -90,15 +123,26 @@ def _run(
     err: TextIO,
     stdin: TextIO,
 ) -> int:
+    """Runs the command, importing only its own module."""
     command = arguments.command
     if command == "env":
+        from ._commands import run_env
+
         return run_env(arguments, environ, out)
     if command == "token":
+        from ._commands import run_token
+
         return run_token(arguments, environ, out)
     if command == "logout":
+        from ._commands import run_logout
+
         return run_logout(arguments, environ, out)
     if arguments.login_command == "status":
+        from ._status import run_status
+
         return run_status(arguments, environ, out)
+    from ._login import run_login
+
     return run_login(arguments, environ, out, err, stdin)
 
 
@@ -110,6 +154,8 @@ def _one_line(error: BaseException) -> str:
     known = isinstance(error, AzLoginError) or type(error).__module__.startswith("azure.")
     if not known or not first:
         first = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    from ._output import printable
+
     return printable(first)
 
 
@@ -118,6 +164,8 @@ def _log_records(debug: bool, err: TextIO) -> Iterator[None]:
     """Without ``--debug``, no log record or Python warning reaches stderr (a program that
     configured logging itself keeps its handlers); with it, azlogin's records from DEBUG and
     everyone else's from INFO, on ``err``."""
+    import logging
+
     root, own = logging.getLogger(), logging.getLogger("azlogin")
     levels = root.level, own.level
     if debug:

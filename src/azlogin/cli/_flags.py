@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple, Optional
 
 from .._config import variables as v
 from .._config.clouds import DEFAULT_TRUSTED_SUFFIXES
@@ -24,8 +24,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Flag:
+class Flag(NamedTuple):
     """One ``azlogin login`` flag that takes a value."""
 
     flag: str
@@ -33,7 +32,7 @@ class Flag:
     keyword: str
     """The get_credential() keyword that sets the same thing; also the argparse ``dest``."""
     help: str
-    variable: v.Variable | None = None
+    variable: Optional[v.Variable] = None  # noqa: UP045 - NamedTuple fields are evaluated on 3.9
     """The variable a saved login keeps its value in (None: kept beside the variables)."""
     from_environment: bool = False
     """Whether, when not given, the login reads its variable from the environment."""

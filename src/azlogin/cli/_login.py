@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 import getpass
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, NamedTuple, TextIO
 
 from .._config.login_types import LoginType
 from .._config.settings import blank_to_none
@@ -83,8 +82,7 @@ def login_variables(
     return variables
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(NamedTuple):
     """A login without a type flag that may not be the one the person meant."""
 
     what: str

@@ -12,11 +12,11 @@ import argparse
 import base64
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .._config.env_report import EnvRow
+if TYPE_CHECKING:
+    from .._config.env_report import EnvRow
 
 __all__ = ["claims", "emit", "emit_env", "local_time", "printable", "signed_in_as"]
 
@@ -93,7 +93,7 @@ def emit(
 
 def emit_env(rows: Sequence[EnvRow], arguments: argparse.Namespace, out: TextIO) -> None:
     if arguments.output_type == "json":
-        out.write(json.dumps([asdict(row) for row in rows], indent=2) + "\n")
+        out.write(json.dumps([row._asdict() for row in rows], indent=2) + "\n")
         return
     for row in rows:
         value = "(not set)" if row.value is None else row.value

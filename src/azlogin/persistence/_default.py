@@ -11,9 +11,8 @@ import contextlib
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._config.keywords import StoreSpec
 from .._config.saved import LOGIN_ITEM, SavedLogin
@@ -29,12 +28,14 @@ __all__ = ["StoreChoice", "StoreOpener", "default_directory", "default_store"]
 _LOGGER = logging.getLogger("azlogin.persistence")
 
 
-@dataclass(frozen=True)
-class StoreChoice:
+class StoreChoice(NamedTuple):
     """The store :func:`default_store` picked, and a sentence saying why."""
 
-    store: TokenStore = field(repr=False)
+    store: TokenStore
     reason: str
+
+    def __repr__(self) -> str:  # the store's own repr says nothing the reason does not
+        return f"StoreChoice(reason={self.reason!r})"
 
 
 _PATH_MAX = 4096
