@@ -37,7 +37,7 @@ TEST_DEPS = [
     "dask[dataframe,distributed]>=2024.4",
 ]
 OWN_ARTEFACT_MODULES = (
-    "test_data_stack",  # a 3-minute job on polars and obstore, which OLDEST does not pin lower
+    "test_data_stack",  # a 90-second job on polars and obstore, which OLDEST does not pin lower
     "test_doc_blocks",
     "test_docs_site",
     "test_docs_screenshots",
@@ -150,7 +150,7 @@ def tests_oldest(session: nox.Session) -> None:
     """The suite against the lowest dependency versions pyproject.toml allows, but for the
     modules that check the project's own artefacts rather than its dependencies (the docs
     site, its blocks and screenshots; the wheel in a fresh virtualenv; the network-namespace
-    cluster, which repeats test_redis_cluster's proof) and the three-minute data-stack job,
+    cluster, which repeats test_redis_cluster's proof) and the 90-second data-stack job,
     whose packages OLDEST leaves at the versions `nox -s tests` has: that session runs them."""
     system_packages(session)
     install_suite(session, *OLDEST)

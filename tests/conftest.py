@@ -41,7 +41,7 @@ MODULE_TIERS = {
     "test_token_engine_end_to_end": "functional",  # EntraEmulator()s of its own (short_lived)
     "test_store_hardening": "functional",  # forked and setuid children, 12 scrypt processes
     "test_hardening": "functional",  # children in mount namespaces
-    "test_data_stack": "integration",  # Azurite, polars and obstore for three minutes
+    "test_data_stack": "integration",  # Azurite, polars and obstore for 90 seconds
     "test_redis_store": "integration",  # a real redis-server
     "test_redis_cluster": "integration",  # a real redis-server and 8 "machines"
     "test_redis_jobs": "integration",  # a real redis-server, a Dask cluster, killed "machines"

@@ -1,7 +1,8 @@
-"""The data-stack helpers together, for as long as a real job runs: with 60-second tokens, a
-3-minute polars job and a 3-minute obstore job in one process, side by side, make at most 4
-token requests together (one engine, refreshed in the last fifth of each token's life) and
-never see a 403. The job is paced in real time: the tools read the real clock."""
+"""The data-stack helpers together, for as long as a real job runs: with 30-second tokens, a
+90-second polars job and a 90-second obstore job in one process, side by side (three token
+lives), make at most 4 token requests together (one engine, refreshed in the last fifth of each
+token's life) and never see a 403. The job is paced in real time: the tools read the real
+clock. (The benchmark runs each tool for 3 minutes with 60-second tokens: docs/performance.md.)"""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from azlogin.testing import EntraEmulator
 from azlogin.testing.azurite import Azurite
 
 LOOPBACK = "127.0.0.1"
-JOB_SECONDS = 180
+TOKEN_SECONDS = 30
+JOB_SECONDS = 3 * TOKEN_SECONDS
 
 
-def test_three_minutes_of_polars_and_obstore_with_60_second_tokens(
+def test_three_token_lives_of_polars_and_obstore_side_by_side(
     emulator: EntraEmulator, azurite: Azurite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", emulator.ca_path)  # polars' TLS stack reads it
@@ -34,7 +36,7 @@ def test_three_minutes_of_polars_and_obstore_with_60_second_tokens(
     }
     container = f"c{uuid.uuid4().hex[:12]}"
     storage.blob_service_client(azurite.account_url, **keywords).create_container(container)
-    monkeypatch.setattr(emulator, "token_lifetime", 60)
+    monkeypatch.setattr(emulator, "token_lifetime", TOKEN_SECONDS)
     emulator.reset()
     url = f"{azurite.account_url}/{container}/job"
     polars_options = azlogin.polars.options(url, **keywords)
@@ -74,8 +76,8 @@ def test_three_minutes_of_polars_and_obstore_with_60_second_tokens(
     for worker in workers:
         worker.join(JOB_SECONDS + 120)
     assert failures == []
-    assert operations["polars"] > 30
-    assert operations["obstore"] > 60
+    assert operations["polars"] > JOB_SECONDS // 6  # one every 2 s, with time to spare
+    assert operations["obstore"] > JOB_SECONDS // 3  # one every second
     assert emulator.requests["token"] <= 4
 
 
