@@ -1,7 +1,7 @@
 """What the console script imports (read from ``python -X importtime``, not timed): the
 argparse-only commands import no Azure SDK, MSAL, cryptography or keyring; ``login status``
 and ``token`` with a valid saved login import only the stored-token path (no azure-identity,
-no MSAL) and make no request."""
+no MSAL), neither argparse nor logging, and make no request."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from azlogin._engine.keys import STORAGE_SCOPE
 from azlogin.testing import EntraEmulator
 from tests.test_cli import CONSOLE_SCRIPT, Cli, spn_flags
 
@@ -19,7 +20,17 @@ HEAVY = ("azure", "msal", "msal_extensions", "cryptography", "keyring")
 IDENTITY = ("azure.identity", "msal", "msal_extensions")
 STORED_TOKEN_PATH = ("azure", "msal", "msal_extensions", "keyring")
 """What showing a stored token never needs: no Azure SDK at all (not even azure-core)."""
-"""What only a token from an identity provider needs."""
+ARGPARSE_AND_LOGGING = ("argparse", "gettext", "locale", "shutil", "logging")
+"""What ``login status`` and ``token`` written plainly never import: argparse (with gettext,
+locale and shutil), and logging while no one logs."""
+FAST_LINES = [
+    ["login", "status"],
+    ["login", "status", "--output-type", "json", "--tenant"],
+    ["--output-type", "json", "login", "--output-type=text", "status", "--method"],
+    ["token"],
+    ["token", "--output-type", "json"],
+    ["--output-type=json", "token", "--scope", STORAGE_SCOPE],
+]
 
 
 @pytest.fixture
@@ -27,19 +38,37 @@ def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
     return Cli(emulator, private_home)
 
 
-def _imports(cli: Cli, *args: str, code: int = 0) -> set[str]:
-    """The modules the console script imports running ``args`` (exit code ``code``)."""
+@pytest.fixture
+def saved_login(cli: Cli, emulator: EntraEmulator) -> None:
+    """A saved SPN login whose token is in the store; the emulator's counters reset."""
+    login = cli(*spn_flags(emulator), env={"AZCOPY_SPA_CLIENT_SECRET": emulator.client_secret})
+    assert login.returncode == 0, login.stderr
+    emulator.reset()
+
+
+def traced(cli: Cli, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, set[str]]:
+    """The console script's exit code, stderr (without importtime's lines) and the modules it
+    imported, running ``args``."""
     result = subprocess.run(
         [sys.executable, "-X", "importtime", str(CONSOLE_SCRIPT), *args],
-        env=cli.env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+        env={**cli.env, **(env or {})}, capture_output=True, text=True,
+        stdin=subprocess.DEVNULL, timeout=120,
     )  # fmt: skip
-    assert result.returncode == code, result.stderr[-2000:]
+    lines = result.stderr.splitlines(keepends=True)
     modules = {
         line.rsplit("|", 1)[-1].strip()
-        for line in result.stderr.splitlines()
+        for line in lines
         if line.startswith("import time:") and "imported package" not in line
     }
-    assert "azlogin.cli._parser" in modules  # importtime really reported the imports
+    assert "azlogin.cli" in modules  # importtime really reported the imports
+    stderr = "".join(line for line in lines if not line.startswith("import time:"))
+    return result.returncode, stderr, modules
+
+
+def _imports(cli: Cli, *args: str, code: int = 0) -> set[str]:
+    """The modules the console script imports running ``args`` (exit code ``code``)."""
+    returncode, stderr, modules = traced(cli, *args)
+    assert returncode == code, stderr[-2000:]
     return modules
 
 
@@ -57,11 +86,8 @@ def test_argparse_only_commands_import_no_sdk_crypto_or_keyring(cli: Cli, args: 
 
 
 def test_status_and_token_of_a_saved_login_import_only_the_stored_token_path(
-    cli: Cli, emulator: EntraEmulator
+    cli: Cli, emulator: EntraEmulator, saved_login: None
 ) -> None:
-    login = cli(*spn_flags(emulator), env={"AZCOPY_SPA_CLIENT_SECRET": emulator.client_secret})
-    assert login.returncode == 0, login.stderr
-    emulator.reset()
     for args in (["login", "status"], ["token"], ["token", "--output-type", "json"]):
         assert _within(_imports(cli, *args), STORED_TOKEN_PATH) == [], args
     assert sum(emulator.requests.values()) == 0
@@ -69,3 +95,19 @@ def test_status_and_token_of_a_saved_login_import_only_the_stored_token_path(
 
 def test_status_without_a_saved_login_imports_no_identity_library(cli: Cli) -> None:
     assert _within(_imports(cli, "login", "status", code=1), IDENTITY) == []
+
+
+def test_status_and_token_import_neither_argparse_nor_logging(
+    cli: Cli, emulator: EntraEmulator, saved_login: None
+) -> None:
+    for args in FAST_LINES:
+        assert _within(_imports(cli, *args), ARGPARSE_AND_LOGGING) == [], args
+    assert sum(emulator.requests.values()) == 0
+
+
+def test_a_usage_error_is_still_argparse_s(cli: Cli) -> None:
+    code, stderr, modules = traced(cli, "token", "--bogus")
+    assert code == 2
+    assert stderr.startswith("usage: azlogin token [-h]")
+    assert stderr.splitlines()[-1] == "azlogin token: error: unrecognized arguments: --bogus"
+    assert "argparse" in modules

@@ -12,7 +12,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("errors", ("azlogin._errors", "azlogin._version")),
+    ("errors and loggers", ("azlogin._errors", "azlogin._version", "azlogin._logs")),
     ("configuration (pure)", ("azlogin._config",)),
     ("engine and guard", ("azlogin._engine", "azlogin._guard")),
     ("persistence", ("azlogin.persistence",)),

@@ -11,7 +11,6 @@ to the ``x-ms-copy-source`` URL, so that URL is checked too.
 from __future__ import annotations
 
 import importlib
-import logging
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -20,10 +19,11 @@ from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
 from ._config.trust import TrustedSuffixes
 from ._errors import UntrustedDestinationError
+from ._logs import Logger
 
 __all__ = ["CREDENTIAL_HEADERS", "AsyncGuardedTransport", "GuardedTransport", "check_request"]
 
-_LOGGER = logging.getLogger("azlogin.guard")
+_LOGGER = Logger("azlogin.guard")
 
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "x-ms-authorization-auxiliary", "x-ms-copy-source-authorization"}

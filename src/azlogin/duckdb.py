@@ -50,7 +50,6 @@ an emulator needs a host-style address, such as Azurite's
 from __future__ import annotations
 
 import importlib.util
-import logging
 import re
 import threading
 from collections.abc import Mapping
@@ -65,10 +64,11 @@ from ._config.locations import Location
 from ._config.trust import TrustedSuffixes
 from ._engine.keys import STORAGE_SCOPE
 from ._errors import ConfigurationError, refuse_pickling
+from ._logs import Logger
 
 __all__ = ["Secret", "create_secret", "load_extension"]
 
-_LOGGER = logging.getLogger("azlogin")
+_LOGGER = Logger("azlogin")
 _INSTALL = 'azlogin.duckdb needs duckdb and its azure extension: pip install "azlogin[duckdb]"'
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CREATE = (

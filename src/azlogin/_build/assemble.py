@@ -18,20 +18,19 @@ the recipe too.
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
-import logging
 import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
+from .._config.digest import sha256_hex
 from .._config.login_types import Persists
 from .._config.plan import Plan, Recipe, check_rebuilt
 from .._engine.credential import AsyncCredential, Credential
 from .._engine.keys import TokenKey
+from .._logs import Logger
 from .builders import BUILDERS, BuildContext
 from .deferred import DRY_RUN
 from .flavor import ASYNC, SYNC, Flavor
@@ -52,7 +51,7 @@ __all__ = [
     "rebuild",
 ]
 
-_LOGGER = logging.getLogger("azlogin")
+_LOGGER = Logger("azlogin")
 
 
 def get_credential(
@@ -126,7 +125,7 @@ def assemble(plan: Plan, flavor: Flavor) -> Credential | AsyncCredential:
             if key is not None and key in _RECENT:
                 _RECENT.move_to_end(key)
             credential = flavor.credential(lease, lease.engine, plan, (rebuild, (plan.recipe,)))
-            _LOGGER.info("azlogin: %r (sharing a token engine)", credential)
+            _LOGGER.info("Built %r (sharing a token engine)", credential)
             return credential
     inner, engine = _build(plan, flavor)
     if key is not None:
@@ -138,7 +137,7 @@ def assemble(plan: Plan, flavor: Flavor) -> Credential | AsyncCredential:
                 _RECENT.popitem(last=False)
             inner = lease
     credential = flavor.credential(inner, engine, plan, (rebuild, (plan.recipe,)))
-    _LOGGER.info("azlogin: %r", credential)
+    _LOGGER.info("Built %r", credential)
     return credential
 
 
@@ -157,9 +156,9 @@ def sharing_key(plan: Plan, flavor: Flavor) -> tuple[Any, ...] | None:
     else:  # a store's place (its directory or URL): each plan opens a new store object
         place = getattr(store, "directory", None) or getattr(store, "url", None) or id(store)
         where = (type(store).__name__, place)
-    secrets = hashlib.sha256(json.dumps(dict(plan.settings.values), sort_keys=True).encode())
+    secrets = sha256_hex(json.dumps(dict(plan.settings.values), sort_keys=True).encode())
     return (
-        plan.fingerprint, secrets.hexdigest(), options.connection_verify,
+        plan.fingerprint, secrets, options.connection_verify,
         options.process_timeout, plan.policy, where, plan.lock_directory,
     )  # fmt: skip
 
@@ -219,7 +218,7 @@ def _build(plan: Plan, flavor: Flavor) -> tuple[Any, Any]:
     row = plan.login_type
     native = row.native_async or not flavor.asynchronous
     if not native:  # built as the sync credential, run in a worker thread
-        plan_to_build = replace(plan, options=replace(plan.options, transport=None))
+        plan_to_build = plan._replace(options=plan.options._replace(transport=None))
     else:
         plan_to_build = plan
     builder = BUILDERS[row.name]

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._config.authority import Authority, parse_tenant
 from .._config.login_types import LOGIN_TYPES
@@ -31,8 +30,7 @@ AZCOPY_CLIENT_ID = "579a7132-0e58-4d80-b1e1-7a1e2d337859"
 MSI_ID_SETTINGS = ("identity_client_id", "identity_object_id", "identity_resource_id")
 
 
-@dataclass(frozen=True)
-class BuildContext:
+class BuildContext(NamedTuple):
     """What a builder needs besides the plan: the azure-identity module of the flavor, and
     the DEVICE login's persisted state when a shared store keeps its MSAL cache."""
 

@@ -9,8 +9,8 @@ imported when a certificate is read, not with azlogin.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._errors import ConfigurationError, refuse_pickling
 
@@ -20,26 +20,27 @@ if TYPE_CHECKING:
 __all__ = ["CertificateMaterial", "Setting", "load_certificate", "parse_certificate"]
 
 
-@dataclass(frozen=True)
-class CertificateMaterial:
+class CertificateMaterial(NamedTuple):
     """What CertificateCredential needs: the file's bytes and the password that opens them.
-    It never pickles (it holds a private key and its password)."""
+    Its repr shows neither, and it never pickles (it holds a private key and its password)."""
 
-    data: bytes = field(repr=False)
-    password: bytes | None = field(repr=False)
+    data: bytes
+    password: Optional[bytes]  # noqa: UP045 - NamedTuple fields are evaluated on 3.9
     fmt: str  # "pem" or "pkcs12"
+
+    def __repr__(self) -> str:
+        return f"CertificateMaterial(fmt={self.fmt!r})"
 
     def __reduce__(self) -> Any:
         raise refuse_pickling(self)
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """How errors name a setting: its label in messages, and the error's fields
     (``variable`` and ``keyword``)."""
 
     label: str
-    fields: Mapping[str, str | None] = field(default_factory=dict)
+    fields: Mapping[str, Optional[str]] = MappingProxyType({})  # noqa: UP045
 
     def error(self, message: str) -> ConfigurationError:
         return ConfigurationError(message, **self.fields)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,8 @@ def resolve(
     plan = make_plan(request, environ, saved, url=url, asynchronous=asynchronous)
     store, reason = stores.open(plan.store)
     if store is None or not store.shared:  # this process only: no cross-process lock
-        return replace(plan, token_store=store, store_reason=reason)
+        return plan._replace(token_store=store, store_reason=reason)
     directory = getattr(store, "directory", None) or default_directory(environ)
-    return replace(
-        plan, token_store=store, store_reason=reason, lock_directory=Path(directory) / "locks"
+    return plan._replace(
+        token_store=store, store_reason=reason, lock_directory=Path(directory) / "locks"
     )

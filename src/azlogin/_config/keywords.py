@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, NamedTuple, TypedDict, Union
+from types import MappingProxyType
+from typing import Any, NamedTuple, Optional, TypedDict, Union
 
 from .._errors import ConfigurationError
 from .variables import (
@@ -92,8 +92,7 @@ STORE_CHOICES = ("default", "memory", "none")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """The keywords for the azure-identity credential (not login settings).
 
     ``logging_enable`` is accepted for code written for azure-identity but never turns on
@@ -102,13 +101,13 @@ class Options:
     docs/logging.md.
     """
 
-    prompt_callback: PromptCallback | None = None
-    connection_verify: bool | str | None = None
+    prompt_callback: Optional[PromptCallback] = None  # noqa: UP045 - evaluated on 3.9
+    connection_verify: Union[bool, str, None] = None  # noqa: UP007
     transport: Any = None  # an azure-core HttpTransport, or AsyncHttpTransport when asynchronous
-    process_timeout: int | None = None
-    additionally_allowed_tenants: tuple[str, ...] | None = None
+    process_timeout: Optional[int] = None  # noqa: UP045
+    additionally_allowed_tenants: Optional[tuple[str, ...]] = None  # noqa: UP045
     logging_enable: bool = False
-    retry: Mapping[str, Any] = field(default_factory=dict)
+    retry: Mapping[str, Any] = MappingProxyType({})
     """The RETRY_KEYWORDS given, by name."""
 
     def pipeline_kwargs(self) -> dict[str, Any]:
@@ -138,7 +137,7 @@ class Options:
         tenants = self.additionally_allowed_tenants
         if tenants is None and (env.get(ADDITIONALLY_ALLOWED_TENANTS.name) or "").strip():
             tenants = split_tenants(env[ADDITIONALLY_ALLOWED_TENANTS.name])
-        return replace(self, connection_verify=verify, additionally_allowed_tenants=tenants)
+        return self._replace(connection_verify=verify, additionally_allowed_tenants=tenants)
 
 
 def split_tenants(value: str) -> tuple[str, ...]:

@@ -12,16 +12,14 @@ the saved login and opens the store (at most once each) is
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._errors import ConfigurationError, NotLoggedInError
 from .authority import Authority, parse_authority
 from .clouds import DEFAULT_AUTHORITY, authority_for_storage_host
+from .digest import sha256_hex
 from .keywords import Options, Request, StoreSpec, _Unset, store_spec
 from .login_types import LoginType, lookup_login_type, valid_names
 from .saved import SavedLogin
@@ -29,6 +27,9 @@ from .settings import Settings, blank_to_none, read_settings
 from .timings import RefreshPolicy
 from .trust import TrustedSuffixes
 from .variables import AUTO_LOGIN_TYPE, AZURE_IDENTITY_EQUIVALENTS
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "PICKLED_OPTIONS",
@@ -52,7 +53,7 @@ PICKLED_OPTIONS = (
 
 def fingerprint(material: Mapping[str, Any]) -> str:
     """A stable digest of non-secret JSON-able material: the name of store items."""
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return sha256_hex(json.dumps(material, sort_keys=True).encode())
 
 
 class Recipe(NamedTuple):
@@ -78,28 +79,32 @@ class Recipe(NamedTuple):
         )
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """Every decision behind one credential, taken once (see the module docstring)."""
 
     login_type: LoginType
     settings: Settings
-    saved_login: SavedLogin | None
+    saved_login: Optional[SavedLogin]  # noqa: UP045 - NamedTuple fields are evaluated on 3.9
     trusted: TrustedSuffixes
-    host: str | None
+    host: Optional[str]  # noqa: UP045
     """The storage URL's host, checked against ``trusted``; None when planned without a URL."""
-    authority: Authority | None
+    authority: Optional[Authority]  # noqa: UP045
     """The Microsoft Entra authority, for login types that choose one; else None."""
     store: StoreSpec
     policy: RefreshPolicy
     options: Options
-    clock: Callable[[], float] = field(repr=False)
-    recipe: Recipe = field(repr=False)
-    token_store: Any = field(default=None, repr=False)
+    clock: Callable[[], float]
+    recipe: Recipe
+    token_store: Any = None
     """The opened store (a TokenStore, or None for this process only): set by the shell."""
     store_reason: str = ""
-    lock_directory: Path | None = field(default=None, repr=False)
+    lock_directory: Optional[Path] = None  # noqa: UP045
     """Where the cross-process fetch locks live: set by the shell."""
+
+    def __repr__(self) -> str:  # the decisions; not the clock, recipe, store or lock folder
+        shown = ("login_type", "settings", "saved_login", "trusted", "host", "authority",
+                 "store", "policy", "options", "store_reason")  # fmt: skip
+        return f"Plan({', '.join(f'{name}={getattr(self, name)!r}' for name in shown)})"
 
     @property
     def identity(self) -> dict[str, str]:

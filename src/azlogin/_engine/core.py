@@ -4,7 +4,6 @@ slow path's decision and the bookkeeping after a fetch. The twins add only how a
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -28,6 +27,13 @@ from .policy import (
 __all__ = ["EngineCore"]
 
 
+def _random() -> float:
+    """:func:`random.random`, imported at the first failed refresh: the only time it is needed."""
+    import random
+
+    return random.random()  # noqa: S311 - jitter, not a secret
+
+
 class EngineCore:
     """Entries (read lock-free by the fast path), failure records, the policy, the injectable
     clock and jitter (a number in [0, 1))."""
@@ -38,12 +44,12 @@ class EngineCore:
         name: str,
         policy: RefreshPolicy | None = None,
         clock: Callable[[], float] = time.time,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] | None = None,
     ) -> None:
         self._name = name
         self._policy = policy or RefreshPolicy()
         self._clock = clock
-        self._jitter = jitter
+        self._jitter = jitter or _random
         self._entries: dict[Hashable, Entry] = {}
         self._failures: dict[TokenKey, Failure] = {}
         self._lock = threading.Lock()

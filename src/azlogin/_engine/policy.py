@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import enum
 import functools
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._config.timings import RefreshPolicy
+from .._logs import Logger
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken, AccessTokenInfo
@@ -51,7 +51,7 @@ __all__ = [
     "retry_after",
 ]
 
-_LOGGER = logging.getLogger("azlogin.tokens")
+_LOGGER = Logger("azlogin.tokens")
 
 
 class Decision(enum.Enum):

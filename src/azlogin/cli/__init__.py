@@ -6,7 +6,9 @@ argparse's usage and one line, exit code 2; Ctrl-C is ``azlogin: interrupted``, 
 Log records (azure-identity's, azlogin's) reach stderr only with ``--debug``, which also adds
 the traceback. ``--output-type json`` prints one JSON object (``env``: a list).
 
-Starting is cheap: ``--version`` and ``--help`` import argparse only, ``env`` the pure
+Starting is cheap: ``login status`` and ``token`` written plainly are read without argparse
+(:mod:`._grammar`), and logging is configured only once something imports it
+(:mod:`._records`); ``--version`` and ``--help`` import argparse only, ``env`` the pure
 configuration tables too; each command imports what it needs when it runs (the store, and
 azure-identity only when a token must come from the identity provider).
 """
@@ -19,15 +21,13 @@ import gc
 import os
 import sys
 import threading
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
+from typing import TextIO
 
 from .._errors import AzLoginError
-from ._parser import UsageError, build_parser
-
-if TYPE_CHECKING:
-    import argparse
+from ._grammar import read_fast
+from ._records import log_records
 
 __all__ = ["console", "main"]
 
@@ -52,25 +52,11 @@ def main(
         with contextlib.suppress(AttributeError, ValueError):
             sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    parser = build_parser()
-    try:
-        arguments = parser.parse_args(argv)
-        if arguments.command == "login":
-            from ._flags import login_flag_problem
-
-            problem = login_flag_problem(arguments)
-            if problem:
-                parser.commands["login"].error(problem)
-    except UsageError as error:
-        from ._output import printable
-
-        error.parser.print_usage(err)
-        err.write(f"{error.parser.prog}: error: {printable(error.message)}\n")
+    words = sys.argv[1:] if argv is None else list(argv)
+    arguments = read_fast(words) or _read_with_argparse(words, err)
+    if arguments is None:
         return 2
-    if arguments.command is None:
-        parser.print_help(err)
-        return 2
-    with _log_records(arguments.debug, err):
+    with log_records(arguments.debug, err):
         try:
             return _run(arguments, environ, out, err, stdin or sys.stdin)
         except KeyboardInterrupt:
@@ -116,8 +102,28 @@ def console() -> int:
     os._exit(code)
 
 
+def _read_with_argparse(words: Sequence[str], err: TextIO) -> SimpleNamespace | None:
+    """The command line as argparse reads it; None when it is not a command (argparse's usage
+    and error, or with no command the help, went to ``err``: exit code 2)."""
+    from ._parser import UsageError, build_parser, parse_command_line
+
+    parser = build_parser()
+    try:
+        arguments = parse_command_line(parser, words)
+    except UsageError as error:
+        from ._output import printable
+
+        error.parser.print_usage(err)
+        err.write(f"{error.parser.prog}: error: {printable(error.message)}\n")
+        return None
+    if arguments.command is None:
+        parser.print_help(err)
+        return None
+    return arguments
+
+
 def _run(
-    arguments: argparse.Namespace,
+    arguments: SimpleNamespace,
     environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
@@ -157,34 +163,3 @@ def _one_line(error: BaseException) -> str:
     from ._output import printable
 
     return printable(first)
-
-
-@contextlib.contextmanager
-def _log_records(debug: bool, err: TextIO) -> Iterator[None]:
-    """Without ``--debug``, no log record or Python warning reaches stderr (a program that
-    configured logging itself keeps its handlers); with it, azlogin's records from DEBUG and
-    everyone else's from INFO, on ``err``."""
-    import logging
-
-    root, own = logging.getLogger(), logging.getLogger("azlogin")
-    levels = root.level, own.level
-    if debug:
-        handler: logging.Handler = logging.StreamHandler(err)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        root.setLevel(logging.INFO)
-        own.setLevel(logging.DEBUG)
-    else:
-        handler = logging.NullHandler()  # found instead of logging's last resort (stderr)
-    installed = debug or not root.handlers
-    if installed:
-        root.addHandler(handler)
-    try:
-        with warnings.catch_warnings():
-            if not debug:
-                warnings.simplefilter("ignore")
-            yield
-    finally:
-        if installed:
-            root.removeHandler(handler)
-        root.setLevel(levels[0])
-        own.setLevel(levels[1])

@@ -7,9 +7,9 @@ Each command imports what it needs when it runs (the store, azure-identity), so 
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 from .._config.login_types import LoginType, lookup_login_type
@@ -84,7 +84,7 @@ def environment_type(environ: Mapping[str, str]) -> LoginType | None:
         return None
 
 
-def run_env(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+def run_env(arguments: SimpleNamespace, environ: Mapping[str, str], out: TextIO) -> int:
     from .._config.env_report import env_rows
 
     emit_env(env_rows(environ, show_sensitive=arguments.show_sensitive), arguments, out)
@@ -99,7 +99,7 @@ def _az_time(epoch: int) -> str:
         return str(epoch)
 
 
-def run_token(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+def run_token(arguments: SimpleNamespace, environ: Mapping[str, str], out: TextIO) -> int:
     """``azlogin token``: the credential get_credential() would build here, its token."""
     from .._build.assemble import credential_for
     from .._build.resolve import resolve
@@ -123,7 +123,7 @@ def run_token(arguments: argparse.Namespace, environ: Mapping[str, str], out: Te
     return 0
 
 
-def run_logout(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+def run_logout(arguments: SimpleNamespace, environ: Mapping[str, str], out: TextIO) -> int:
     from .._build.resolve import resolve
     from .._config.saved import LOGIN_ITEM
     from ..persistence._default import StoreOpener

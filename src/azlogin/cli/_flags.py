@@ -5,8 +5,8 @@ and the error messages all read :data:`LOGIN_FLAGS` and the login-type table.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Collection, Mapping
+from types import SimpleNamespace
 from typing import NamedTuple, Optional
 
 from .._config import variables as v
@@ -83,7 +83,7 @@ def _type_flag(row: LoginType) -> str:
     return row.cli_flag or f"a {row.name} login (no type flag)"
 
 
-def _selected(arguments: argparse.Namespace, row: LoginType) -> bool:
+def _selected(arguments: SimpleNamespace, row: LoginType) -> bool:
     return bool(row.cli_flag) and bool(getattr(arguments, _dest(str(row.cli_flag)), False))
 
 
@@ -91,12 +91,12 @@ def _dest(flag: str) -> str:
     return flag.lstrip("-").replace("-", "_")
 
 
-def given_flags(arguments: argparse.Namespace) -> tuple[Flag, ...]:
+def given_flags(arguments: SimpleNamespace) -> tuple[Flag, ...]:
     """The value flags given on the command line (a blank value counts as given)."""
     return tuple(row for row in LOGIN_FLAGS if getattr(arguments, row.keyword, None) is not None)
 
 
-def chosen_login_type(arguments: argparse.Namespace) -> tuple[LoginType, bool]:
+def chosen_login_type(arguments: SimpleNamespace) -> tuple[LoginType, bool]:
     """The login type the flags select (the first selected: :func:`login_flag_problem`
     refuses several), and whether a type flag selected it (False: the default)."""
     for row in LOGIN_TYPES:
@@ -105,7 +105,7 @@ def chosen_login_type(arguments: argparse.Namespace) -> tuple[LoginType, bool]:
     return next(row for row in LOGIN_TYPES if row.cli_flag == ""), False
 
 
-def login_flag_problem(arguments: argparse.Namespace) -> str | None:
+def login_flag_problem(arguments: SimpleNamespace) -> str | None:
     """Why the ``login`` flags do not make one login (a usage error), or None. Pure."""
     selected = [row for row in LOGIN_TYPES if _selected(arguments, row)]
     if getattr(arguments, "login_command", None) == "status":

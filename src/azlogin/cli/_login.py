@@ -8,10 +8,10 @@ kind, and without a terminal refuses, naming the flag to pass (:func:`default_lo
 
 from __future__ import annotations
 
-import argparse
 import getpass
 from collections.abc import Mapping
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Callable, NamedTuple, TextIO
 
 from .._config.login_types import LoginType
@@ -46,7 +46,7 @@ def _ask_secret(prompt: str, stdin: TextIO, err: TextIO) -> str:
 
 
 def login_variables(
-    arguments: argparse.Namespace,
+    arguments: SimpleNamespace,
     chosen: LoginType,
     environ: Mapping[str, str],
     stdin: TextIO,
@@ -142,7 +142,7 @@ def _device_prompt(err: TextIO) -> Callable[[str, str, datetime], None]:
 
 
 def run_login(
-    arguments: argparse.Namespace,
+    arguments: SimpleNamespace,
     environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,

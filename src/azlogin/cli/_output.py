@@ -8,11 +8,11 @@ is shown as its number.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def signed_in_as(found: Mapping[str, Any]) -> dict[str, str | None] | None:
 
 
 def emit(
-    arguments: argparse.Namespace, out: TextIO, data: Mapping[str, Any], lines: Sequence[str]
+    arguments: SimpleNamespace, out: TextIO, data: Mapping[str, Any], lines: Sequence[str]
 ) -> None:
     if arguments.output_type == "json":
         out.write(json.dumps(dict(data), sort_keys=True) + "\n")
@@ -91,7 +91,7 @@ def emit(
         out.write("".join(f"{printable(line)}\n" for line in lines))
 
 
-def emit_env(rows: Sequence[EnvRow], arguments: argparse.Namespace, out: TextIO) -> None:
+def emit_env(rows: Sequence[EnvRow], arguments: SimpleNamespace, out: TextIO) -> None:
     if arguments.output_type == "json":
         out.write(json.dumps([row._asdict() for row in rows], indent=2) + "\n")
         return

@@ -1,8 +1,9 @@
-"""The command line's grammar: AzCopy's ``login`` flags (see the seed's reference page).
+"""The command line's grammar as argparse reads and shows it: help, usage and usage errors.
 
-argparse only: building the parser imports nothing that ``--version``, ``--help`` or ``env``
-do not need. ``--output-type`` and ``--debug`` are accepted before or after any subcommand;
-an unknown option is reported with the usage of the command it was given to.
+The options themselves (names, kinds, defaults, choices) are the table in :mod:`._grammar`,
+which also reads the commonest command lines without argparse; this module is imported only
+for the others. ``--output-type`` and ``--debug`` are accepted before or after any
+subcommand; an unknown option is reported with the usage of the command it was given to.
 
 Each subcommand's arguments are added when that subcommand parses or shows its help, so a
 command line builds (and imports the tables of) only the parsers it uses.
@@ -12,19 +13,54 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any, NoReturn
 
 from .._version import __version__
+from ._grammar import COMMON, SUBCOMMANDS, Option, options
 
-__all__ = ["Parser", "UsageError", "build_parser"]
+__all__ = ["Parser", "UsageError", "build_parser", "parse_command_line"]
 
-_TYPE_FLAG_HELP = {
-    "--identity": "Log in using the virtual machine's identity, also known as managed service "
-    "identity (MSI).",
-    "--service-principal": "Log in via Service Principal Name (SPN) by using a certificate or a "
-    "secret. The client secret or certificate password must be placed in the appropriate "
-    "environment variable (see `azlogin env`).",
+_TEXTS = {
+    "login": (
+        "Log in to Microsoft Entra ID and save the login for later processes.",
+        "Log in to Microsoft Entra ID to access Azure Storage resources, and save the login "
+        "(encrypted) so that get_credential() uses it when AZCOPY_AUTO_LOGIN_TYPE is unset. "
+        "Default: interactive device code. A service principal's client secret or certificate "
+        "password comes from AZCOPY_SPA_CLIENT_SECRET / AZCOPY_SPA_CERT_PASSWORD, or from a "
+        "hidden prompt on a terminal; never from a flag.",
+    ),
+    "login status": (
+        "Show whether the saved login is valid (exit code 0) or not (1).",
+        "Check the saved login: exit code 0 and 'valid' when a token can be had without asking "
+        "anyone (from the token store while it is valid), 1 otherwise; who is signed in; and "
+        "whether AZCOPY_AUTO_LOGIN_TYPE makes get_credential() use another login here. "
+        "--tenant, --endpoint and --method add those details to the text output (the JSON "
+        "output always has them).",
+    ),
+    "logout": (
+        "Remove the saved login and its cached tokens.",
+        "Remove the login `azlogin login` saved, with its device-login cache and its Azure "
+        "Storage token. Says so when there was nothing to remove.",
+    ),
+    "token": (
+        "Print an access token (Azure Storage's by default) for tools outside Python.",
+        "Print an access token from the AZCOPY_* environment or the saved login, served from "
+        "the token store while it is valid (no network request). Text output is the bare "
+        'token, for `curl -H "Authorization: Bearer $(azlogin token)"`; --output-type json '
+        "prints the fields of `az account get-access-token`. The token goes to stdout only; it "
+        "is never logged.",
+    ),
+    "env": (
+        "List the environment variables azlogin reads, with their current values.",
+        "List every environment variable azlogin reads, what it means and its current value. "
+        "Secrets are shown as REDACTED unless --show-sensitive is given.",
+    ),
 }
+"""Each subcommand's line in its parent's help, and its own help's description."""
+
+_METAVARS = {"": "COMMAND", "login": "status"}
+"""How a command's usage names its subcommand."""
 
 
 class UsageError(Exception):
@@ -62,8 +98,8 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(self, message)
 
     def parse_known_args(  # type: ignore[override]
-        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
-    ) -> tuple[argparse.Namespace, list[str]]:
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
         self._add_own_arguments()
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
@@ -86,85 +122,36 @@ class Parser(argparse.ArgumentParser):
         return command
 
 
-def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
-    """Options every command takes. Only the top level has defaults: a subcommand sets them
-    only when they are given there, so they work before or after the subcommand."""
-    parser.add_argument(
-        "--output-type",
-        choices=("text", "json"),
-        default="text" if top else argparse.SUPPRESS,
-        help="Format of the command's output: text (for people) or json (one object).",
-    )
-    parser.add_argument(
-        "--debug",
-        action="store_true",
-        default=False if top else argparse.SUPPRESS,
-        help="Show log records on stderr and, when a command fails, its traceback.",
-    )
+def _add(parser: Parser, row: Option, default: Any) -> None:
+    if row.takes_value:
+        kinds: dict[str, Any] = {"choices": row.choices or None, "type": row.convert}
+    else:
+        kinds = {"action": "store_true"}
+    parser.add_argument(row.flag, dest=row.name, default=default, help=row.help, **kinds)
 
 
-def _login_flags(login: argparse.ArgumentParser) -> None:
-    """The value flags from the table; each type flag just before the first flag only it takes."""
-    from .._config.login_types import LOGIN_TYPES
-    from ._flags import LOGIN_FLAGS
+def _arguments(command: str) -> Callable[[Parser], None]:
+    """What adds ``command``'s arguments to its parser: its own options, the common ones (with
+    defaults only at the top level, so that a subcommand sets them only when they are given
+    there), and its subcommands' parsers (each built when it is used)."""
 
-    added: set[str] = set()
-    for row in LOGIN_FLAGS:
-        takers = row.types()
-        for login_type in LOGIN_TYPES:
-            flag = login_type.cli_flag
-            if flag and flag not in added and takers == (login_type,):
-                login.add_argument(flag, action="store_true", help=_TYPE_FLAG_HELP[flag])
-                added.add(flag)
-        login.add_argument(row.flag, dest=row.keyword, help=row.help)
+    def add(parser: Parser) -> None:
+        for row in options(command):
+            _add(parser, row, row.default)
+        for row in COMMON:
+            _add(parser, row, argparse.SUPPRESS if command else row.default)
+        if command not in SUBCOMMANDS:
+            return
+        dest, names = SUBCOMMANDS[command]
+        subparsers = parser.add_subparsers(dest=dest, metavar=_METAVARS[command])
+        for name in names:
+            path = f"{command} {name}".lstrip()
+            summary, description = _TEXTS[path]
+            parser.add_command(
+                subparsers, name, _arguments(path), help=summary, description=description
+            )
 
-
-def _login_arguments(login: Parser) -> None:
-    _login_flags(login)
-    login.add_argument(
-        "--cap-mbps",
-        type=float,
-        help="Inherited from AzCopy's parent command: caps transfer rates. Accepted for "
-        "compatibility; logging in transfers nothing.",
-    )
-    _common(login)
-    sub = login.add_subparsers(dest="login_command", metavar="status")
-    login.add_command(
-        sub,
-        "status",
-        _status_arguments,
-        help="Show whether the saved login is valid (exit code 0) or not (1).",
-        description="Check the saved login: exit code 0 and 'valid' when a token can be had "
-        "without asking anyone (from the token store while it is valid), 1 otherwise; who is "
-        "signed in; and whether AZCOPY_AUTO_LOGIN_TYPE makes get_credential() use another "
-        "login here. --tenant, --endpoint and --method add those details to the text output "
-        "(the JSON output always has them).",
-    )
-
-
-def _status_arguments(status: Parser) -> None:
-    status.add_argument("--tenant", action="store_true", help="Show the tenant ID.")
-    status.add_argument(
-        "--endpoint", action="store_true", help="Show the Microsoft Entra endpoint."
-    )
-    status.add_argument("--method", action="store_true", help="Show the login method.")
-    _common(status)
-
-
-def _token_arguments(token: Parser) -> None:
-    from .._engine.keys import STORAGE_SCOPE
-
-    token.add_argument(
-        "--scope", default=STORAGE_SCOPE, help=f"The scope to ask for (default {STORAGE_SCOPE})."
-    )
-    _common(token)
-
-
-def _env_arguments(env: Parser) -> None:
-    env.add_argument(
-        "--show-sensitive", action="store_true", help="Show secret values instead of REDACTED."
-    )
-    _common(env)
+    return add
 
 
 def build_parser() -> Parser:
@@ -173,44 +160,18 @@ def build_parser() -> Parser:
         description="Sign in to Azure Storage the way AzCopy does, for Python pipelines.",
     )
     parser.add_argument("--version", action="version", version=f"azlogin {__version__}")
-    _common(parser, top=True)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    parser.add_command(
-        commands,
-        "login",
-        _login_arguments,
-        help="Log in to Microsoft Entra ID and save the login for later processes.",
-        description="Log in to Microsoft Entra ID to access Azure Storage resources, and save "
-        "the login (encrypted) so that get_credential() uses it when AZCOPY_AUTO_LOGIN_TYPE is "
-        "unset. Default: interactive device code. A service principal's client secret or "
-        "certificate password comes from AZCOPY_SPA_CLIENT_SECRET / AZCOPY_SPA_CERT_PASSWORD, "
-        "or from a hidden prompt on a terminal; never from a flag.",
-    )
-    parser.add_command(
-        commands,
-        "logout",
-        _common,
-        help="Remove the saved login and its cached tokens.",
-        description="Remove the login `azlogin login` saved, with its device-login cache and "
-        "its Azure Storage token. Says so when there was nothing to remove.",
-    )
-    parser.add_command(
-        commands,
-        "token",
-        _token_arguments,
-        help="Print an access token (Azure Storage's by default) for tools outside Python.",
-        description="Print an access token from the AZCOPY_* environment or the saved login, "
-        "served from the token store while it is valid (no network request). Text output is "
-        'the bare token, for `curl -H "Authorization: Bearer $(azlogin token)"`; '
-        "--output-type json prints the fields of `az account get-access-token`. The token goes "
-        "to stdout only; it is never logged.",
-    )
-    parser.add_command(
-        commands,
-        "env",
-        _env_arguments,
-        help="List the environment variables azlogin reads, with their current values.",
-        description="List every environment variable azlogin reads, what it means and its "
-        "current value. Secrets are shown as REDACTED unless --show-sensitive is given.",
-    )
+    _arguments("")(parser)
     return parser
+
+
+def parse_command_line(parser: Parser, argv: Sequence[str] | None) -> SimpleNamespace:
+    """``argv`` as ``parser`` (:func:`build_parser`) reads it, with the ``login`` flags checked
+    as one login; raises :class:`UsageError`."""
+    arguments: SimpleNamespace = parser.parse_args(argv, SimpleNamespace())
+    if arguments.command == "login":
+        from ._flags import login_flag_problem
+
+        problem = login_flag_problem(arguments)
+        if problem:
+            parser.commands["login"].error(problem)
+    return arguments

@@ -8,8 +8,8 @@ read from its claims (never verified, never printed whole).
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 from .._errors import TokenStoreError
@@ -27,7 +27,7 @@ def _who(found: dict[str, Any] | None, method: str) -> str:
     return f"Signed in as: application ID {found['name']} ({method})"
 
 
-def run_status(arguments: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:
+def run_status(arguments: SimpleNamespace, environ: Mapping[str, str], out: TextIO) -> int:
     from .._build.assemble import credential_for
     from .._build.resolve import resolve
     from .._engine.credential import raw_token  # a stored token is shown without azure-core

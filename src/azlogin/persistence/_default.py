@@ -8,7 +8,6 @@ once, whether the saved login, the token store or both need it.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +17,7 @@ from .._config.keywords import StoreSpec
 from .._config.saved import LOGIN_ITEM, SavedLogin
 from .._config.variables import STORE_DIR, STORE_PASSPHRASE, TOKEN_STORE
 from .._errors import ConfigurationError, TokenStoreError
+from .._logs import Logger
 from ._file_store import EncryptedFileStore
 from ._keys import KernelKeyringKey, OsSecretStoreKey, PassphraseKey
 from ._memory import MemoryStore
@@ -25,7 +25,7 @@ from ._protocol import KeySource, TokenStore
 
 __all__ = ["StoreChoice", "StoreOpener", "default_directory", "default_store"]
 
-_LOGGER = logging.getLogger("azlogin.persistence")
+_LOGGER = Logger("azlogin.persistence")
 
 
 class StoreChoice(NamedTuple):

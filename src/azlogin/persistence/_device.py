@@ -5,7 +5,6 @@ and later processes get tokens silently until the refresh token stops working.""
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from typing import Any
 
@@ -14,12 +13,13 @@ from azure.identity import AuthenticationRecord, AuthenticationRequiredError
 
 from .._engine.keys import TokenKey
 from .._errors import TokenStoreError
+from .._logs import Logger
 from ._protocol import TokenStore
 from ._tokens import device_item
 
 __all__ = ["DeviceLoginState"]
 
-_LOGGER = logging.getLogger("azlogin.persistence")
+_LOGGER = Logger("azlogin.persistence")
 
 
 class DeviceLoginState:

@@ -13,15 +13,15 @@ that open directory; temp files left by writers killed mid-write are removed the
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._config.digest import sha256_hex
 from .._errors import TokenStoreError, refuse_pickling
+from .._logs import Logger
 from ._files import StoreDirectory, open_directory, shown
 from ._protocol import KeySource, KeyUnavailable
 
@@ -30,20 +30,20 @@ if TYPE_CHECKING:
 
 __all__ = ["EncryptedFileStore", "InsecurePlaintextFileStore", "item_file_name"]
 
-_LOGGER = logging.getLogger("azlogin.persistence")
+_LOGGER = Logger("azlogin.persistence")
 MAGIC = b"AZLS"
 VERSION = 1
 _HEADER = len(MAGIC) + 1 + 12
 
 
 def item_file_name(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest() + ".item"
+    return sha256_hex(key.encode("utf-8")) + ".item"
 
 
 def store_id(directory: Path) -> str:
     """A name for the store's key in a key source: stable for one directory (digest of its
     path's bytes, so a name with undecodable bytes, a ``\\udcXX`` in Python, works too)."""
-    return hashlib.sha256(os.fsencode(directory.resolve())).hexdigest()[:32]
+    return sha256_hex(os.fsencode(directory.resolve()))[:32]
 
 
 class EncryptedFileStore:

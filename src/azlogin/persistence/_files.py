@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import logging
 import os
-import secrets
 import stat
 import time
 import weakref
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import TokenStoreError
+from .._logs import Logger
 
 __all__ = [
     "STALE_TEMPORARY_SECONDS",
@@ -38,7 +37,7 @@ __all__ = [
     "stale_temporaries",
 ]
 
-_LOGGER = logging.getLogger("azlogin.persistence")
+_LOGGER = Logger("azlogin.persistence")
 
 STALE_TEMPORARY_SECONDS = 600
 """A temp file older than this (by its mtime) was left by a writer killed mid-write, and is
@@ -339,7 +338,7 @@ class StoreDirectory:
 
     def _temporary(self, data: bytes) -> str:
         """A new temp file (0600) holding ``data``, on disk (fsync); returns its name."""
-        name = TEMPORARY_PREFIX + secrets.token_hex(8)
+        name = TEMPORARY_PREFIX + os.urandom(8).hex()  # as secrets.token_hex, without hmac
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY
         descriptor = self.open(name, flags, 0o600)
         try:

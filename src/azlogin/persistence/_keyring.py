@@ -8,17 +8,17 @@ which needs only a 32-byte key from the same OS store.
 from __future__ import annotations
 
 import base64
-import logging
 import os
 import sys
 from typing import Any
 
 from .._errors import TokenStoreError
+from .._logs import Logger
 from ._protocol import KeyUnavailable
 
 __all__ = ["KeyringStore", "usable_keyring"]
 
-_LOGGER = logging.getLogger("azlogin.persistence")
+_LOGGER = Logger("azlogin.persistence")
 _SERVICE = "azlogin"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -182,6 +181,8 @@ class PassphraseKey:
 
     def derive(self, salt: bytes) -> bytes:
         """The key for ``salt`` (scrypt); for stores that keep the salt elsewhere (Redis)."""
+        import hashlib  # here: only a passphrase needs OpenSSL's scrypt
+
         return hashlib.scrypt(
             self._passphrase.encode("utf-8", "surrogatepass"), salt=salt, n=2**15, r=8, p=1,
             maxmem=64 * 2**20, dklen=KEY_BYTES,

@@ -10,20 +10,20 @@ is logged and replaced by a lock file, never followed.
 from __future__ import annotations
 
 import errno
-import hashlib
-import logging
 import os
 import stat
 import sys
 from pathlib import Path
 from types import TracebackType
 
+from .._config.digest import sha256_hex
 from .._errors import TokenStoreError
+from .._logs import Logger
 from ._files import StoreDirectory, open_directory, shown
 
 __all__ = ["FileLock", "lock_for"]
 
-_LOGGER = logging.getLogger("azlogin.persistence")
+_LOGGER = Logger("azlogin.persistence")
 _FLAGS = (
     os.O_RDWR
     | os.O_CREAT
@@ -124,4 +124,4 @@ def _ours(info: os.stat_result) -> bool:
 
 def lock_for(directory: Path, key: str) -> FileLock:
     """The lock of one store item, in ``directory`` (a private one, see ``private_directory``)."""
-    return FileLock(directory / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".lock"))
+    return FileLock(directory / (sha256_hex(key.encode())[:40] + ".lock"))

@@ -40,8 +40,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import logging
 import os
 import random
 import threading
@@ -56,15 +54,17 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from .._config.digest import sha256_hex
 from .._config.variables import STORE_KEY, STORE_PASSPHRASE, TOKEN_STORE
 from .._errors import ConfigurationError, TokenStoreError, refuse_pickling
+from .._logs import DEBUG, WARNING, Logger
 from ._keys import KernelKeyringKey, OsSecretStoreKey, PassphraseKey, StaticKey
 from ._protocol import KeySource, KeyUnavailable
 from ._sealed import Sealer
 
 __all__ = ["RedisLock", "RedisStore"]
 
-_LOGGER = logging.getLogger("azlogin.persistence")
+_LOGGER = Logger("azlogin.persistence")
 _T = TypeVar("_T")
 
 KEY_VARIABLE = STORE_KEY.name
@@ -323,7 +323,7 @@ class RedisStore:
         return result
 
     def _names(self, item: str) -> tuple[str, str, str]:
-        digest = hashlib.sha256(item.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = sha256_hex(item.encode("utf-8", "surrogatepass"))
         base = f"{self.prefix}{{{digest}}}:"
         return base + "item", base + "lock", base + "fence"
 
@@ -356,7 +356,7 @@ class RedisStore:
         return value
 
     def _foreign(self, blob: bytes) -> None:
-        level = logging.DEBUG if self._warned_foreign else logging.WARNING
+        level = DEBUG if self._warned_foreign else WARNING
         self._warned_foreign = True
         reason = (
             "sealed with another key (another AZLOGIN_STORE_KEY or passphrase)"

@@ -11,19 +11,19 @@ Every item of one identity is named after the plan's fingerprint (:func:`token_i
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from .._config.digest import sha256_hex
 from .._config.timings import RefreshPolicy
 from .._engine.keys import TokenKey
 from .._engine.policy import Token, as_token, bounded, refresh_due_at
 from .._engine.threaded import to_thread
 from .._errors import TokenStoreError
+from .._logs import Logger
 from ._files import private_directory
 from ._locks import lock_for
 from ._protocol import TokenStore
@@ -37,13 +37,13 @@ __all__ = [
     "token_item",
 ]
 
-_LOGGER = logging.getLogger("azlogin.persistence")
+_LOGGER = Logger("azlogin.persistence")
 
 
 def token_item(identity: str, key: TokenKey) -> str:
     """The store item of one token: the identity's fingerprint and the request, digested."""
     request = json.dumps([identity, list(key.scopes), key.claims, key.tenant_id, key.enable_cae])
-    return "token:" + hashlib.sha256(request.encode()).hexdigest()
+    return "token:" + sha256_hex(request.encode())
 
 
 def index_item(identity: str) -> str:
