@@ -159,7 +159,8 @@ def test_a_stored_token_read_as_the_engine_keeps_it_imports_no_azure_core(
     emulator: EntraEmulator, private_home: Path
 ) -> None:
     """``raw_token`` (what the CLI prints) serves the stored token without azure-core's types,
-    so without azure-core; the engine's entry still hands out azure-core's on request."""
+    so without azure-core (nor logging or dataclasses); the engine's entry still hands out
+    azure-core's on request."""
     env = {**emulator.env("SPN"), "AZLOGIN_STORE_PASSPHRASE": "a passphrase for the test"}
     stored = azlogin.get_credential(env, connection_verify=emulator.ca_path).get_token().token
     emulator.reset()
@@ -170,6 +171,7 @@ def test_a_stored_token_read_as_the_engine_keeps_it_imports_no_azure_core(
         f"assert raw_token(credential, azlogin.STORAGE_SCOPE).token == {stored!r}\n"
         "import sys\n"
         "assert 'azure.core' not in sys.modules\n"
+        "assert not {'logging', 'dataclasses'} & set(sys.modules), 'logging or dataclasses'\n"
         f"assert credential.get_token_info().token == {stored!r}"
     )
     modules = _modules_after(code, {"HOME": str(private_home), "DBUS_SESSION_BUS_ADDRESS": ""})
@@ -212,3 +214,22 @@ def test_a_certificate_azure_identity_would_refuse_is_refused_when_the_credentia
     with pytest.raises(azlogin.ConfigurationError, match="not RSA") as raised:
         azlogin.get_credential(env)
     assert raised.value.variable == "AZCOPY_SPA_CERT_PATH"
+
+
+def test_azlogin_s_loggers_import_logging_only_for_a_record_someone_could_see() -> None:
+    """Before anything imports logging no handler exists, so a DEBUG or INFO record would reach
+    no one: it is dropped without importing logging. A WARNING imports it and, with no handler
+    configured, reaches logging's last resort (stderr) as it always did."""
+    code = (
+        "import sys\n"
+        "from azlogin._logs import Logger\n"
+        "log = Logger('azlogin.test')\n"
+        "log.debug('quiet %s', 1)\n"
+        "log.info('quiet %s', 2)\n"
+        "assert 'logging' not in sys.modules\n"
+        "log.warning('shown %s', 3)\n"
+        "assert 'logging' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "shown 3\n"

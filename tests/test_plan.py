@@ -3,6 +3,8 @@ each reproduced as it was found (these failed before the plan existed)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,9 @@ import pytest
 import azlogin
 import azlogin.fsspec
 from azlogin import storage
+from azlogin._config.digest import sha256_hex
 from azlogin._config.keywords import parse_keywords
-from azlogin._config.plan import make_plan
+from azlogin._config.plan import fingerprint, make_plan
 from azlogin._config.saved import SavedLogin
 from azlogin.cli import main
 from azlogin.persistence import StaticKey
@@ -146,6 +149,19 @@ def test_logout_removes_every_token_the_saved_login_cached(
 
 
 # The plan itself: pure, and the one place the fingerprint comes from.
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", "\u00df\udcff".encode("utf-8", "surrogatepass"),
+                                  bytes(range(256)) * 40])  # fmt: skip
+def test_store_names_are_hashlib_s_sha256(data: bytes) -> None:
+    """Item, lock and key names made before the built-in SHA-256 replaced hashlib's are found."""
+    assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
+
+
+def test_the_fingerprint_is_the_digest_it_always_was() -> None:
+    identity = {"login_type": "SPN", "application_id": "app", "tenant_id": "t"}
+    expected = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    assert fingerprint(identity) == expected
 
 
 def test_the_plan_is_pure_and_names_the_identity_once() -> None:

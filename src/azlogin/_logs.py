@@ -30,21 +30,25 @@ class Logger:
 
     def log(self, level: int, message: str, *args: Any, **kwargs: Any) -> None:
         """Like :meth:`logging.Logger.log`; the record's caller is azlogin's, not this one's."""
+        self._emit(level, message, args, kwargs)
+
+    def debug(self, message: str, *args: Any, **kwargs: Any) -> None:
+        self._emit(DEBUG, message, args, kwargs)
+
+    def info(self, message: str, *args: Any, **kwargs: Any) -> None:
+        self._emit(INFO, message, args, kwargs)
+
+    def warning(self, message: str, *args: Any, **kwargs: Any) -> None:
+        self._emit(WARNING, message, args, kwargs)
+
+    def _emit(self, level: int, message: str, args: Any, kwargs: dict[str, Any]) -> None:
         if level < WARNING and "logging" not in sys.modules:
             return  # no handler exists: the record would be dropped anyway
         import logging
 
+        # The caller of debug()/log() is two frames up from here.
         kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 2
         logging.getLogger(self.name).log(level, message, *args, **kwargs)
-
-    def debug(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.log(DEBUG, message, *args, **kwargs)
-
-    def info(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.log(INFO, message, *args, **kwargs)
-
-    def warning(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.log(WARNING, message, *args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<azlogin Logger {self.name}>"

@@ -20,7 +20,6 @@ from .._config.login_types import LOGIN_TYPES
 from .._config.plan import Plan
 from .._config.settings import Settings
 from .._errors import ConfigurationError
-from .certificates import Setting, load_certificate
 
 __all__ = ["AZCOPY_CLIENT_ID", "BUILDERS", "MSI_ID_SETTINGS", "BuildContext", "Builder"]
 
@@ -164,6 +163,8 @@ def build_spn(plan: Plan, context: BuildContext) -> Any:
     }
     certificate_path = settings.get("certificate_path")
     if certificate_path:
+        from .certificates import Setting, load_certificate  # only a certificate login reads one
+
         material = load_certificate(
             certificate_path,
             settings.get("certificate_password"),

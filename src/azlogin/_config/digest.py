@@ -8,18 +8,19 @@ without loading a library; hashlib serves where that module is missing.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 __all__ = ["sha256_hex"]
 
 _sha256: Callable[[bytes], Any]
-try:  # CPython 3.12 and later
-    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-except ImportError:  # pragma: no cover - version-dependent
-    try:  # CPython 3.9 to 3.11
+try:  # (a failed import looks through every sys.path entry: try the right one only)
+    if sys.version_info >= (3, 12):
+        from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+    else:
         from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-    except ImportError:  # an interpreter without the built-in module
-        from hashlib import sha256 as _sha256
+except ImportError:  # pragma: no cover - an interpreter without the built-in module
+    from hashlib import sha256 as _sha256
 
 
 def sha256_hex(data: bytes) -> str:
