@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from azlogin.cli._output import claims, local_time, printable, signed_in_as
+from azlogin.cli._output import az_time, claims, local_time, printable, signed_in_as
 from azlogin.testing import EntraEmulator
 from tests.test_cli import Cli, spn_flags
 
@@ -80,6 +80,67 @@ def test_times_carry_their_offset(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+EPOCHS = [0, -1, 1, 59, 86399, 951782400, 1764537305, 2**31, -30000000000, 10**12, -(10**12),
+          1.5, -1.5, -62135596800, 253402300799, -62135596801, 253402300800]  # fmt: skip
+"""The epoch, fractions, years below 1000, far future and past, and the first and last
+seconds of datetime's calendar (years 1 to 9999, UTC) and one second past each."""
+NEAR_THE_ENDS = 2 * 86400
+"""az's ``expiresOn`` (a naive local datetime) also probes a day earlier for a fold: within a
+day of the calendar's ends datetime refuses what the time module shows; the CLI shows it."""
+
+
+@pytest.mark.parametrize("zone", ["UTC0", "AZL-05:30", "AZL+03:00", "EST5EDT,M3.2.0,M11.1.0"])
+def test_times_are_shown_as_datetime_shows_them(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI formats times with the time module (datetime is not imported on its way): the
+    same text as datetime's ISO 8601 with offset, and az's expiresOn, for every epoch."""
+    import time
+    from datetime import datetime, timezone
+
+    def iso(epoch: float) -> str:
+        try:
+            moment = datetime.fromtimestamp(epoch, timezone.utc).astimezone()
+        except (OverflowError, OSError, ValueError):
+            return f"{epoch} (seconds since 1970, beyond the calendar)"
+        return moment.isoformat(timespec="seconds")
+
+    def az(epoch: int) -> str:
+        try:
+            return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S.%f")
+        except (OverflowError, OSError, ValueError):
+            return str(epoch)
+
+    ends = (-62135596800, 253402300799)
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        for epoch in EPOCHS:
+            assert local_time(epoch) == iso(epoch), epoch
+            if all(abs(epoch - end) > NEAR_THE_ENDS for end in ends):
+                assert az_time(int(epoch)) == az(int(epoch)), epoch
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_calendar_s_ends_are_shown_and_past_them_the_number() -> None:
+    """In UTC (the suite's zone is whatever the machine's is: set it)."""
+    import time
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "UTC0")
+        time.tzset()
+        try:
+            assert local_time(-62135596800) == "0001-01-01T00:00:00+00:00"
+            assert local_time(253402300799) == "9999-12-31T23:59:59+00:00"
+            assert az_time(253402300799) == "9999-12-31 23:59:59.000000"
+            assert az_time(-62135596800) == "0001-01-01 00:00:00.000000"
+            assert az_time(253402300800) == "253402300800"
+            assert az_time(-62135596801) == "-62135596801"
+        finally:
+            patch.undo()
+            time.tzset()
 
 
 def test_printable_keeps_text_and_escapes_what_a_terminal_acts_on() -> None:

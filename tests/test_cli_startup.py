@@ -20,9 +20,13 @@ HEAVY = ("azure", "msal", "msal_extensions", "cryptography", "keyring")
 IDENTITY = ("azure.identity", "msal", "msal_extensions")
 STORED_TOKEN_PATH = ("azure", "msal", "msal_extensions", "keyring")
 """What showing a stored token never needs: no Azure SDK at all (not even azure-core)."""
-ARGPARSE_AND_LOGGING = ("argparse", "gettext", "locale", "shutil", "logging")
+ARGPARSE_AND_LOGGING = (
+    "argparse", "gettext", "locale", "shutil", "logging", "dataclasses", "inspect", "datetime",
+    "random", "secrets",
+)  # fmt: skip
 """What ``login status`` and ``token`` written plainly never import: argparse (with gettext,
-locale and shutil), and logging while no one logs."""
+locale and shutil), logging while no one logs, dataclasses (and inspect), datetime (times are
+formatted with the time module), random and secrets."""
 FAST_LINES = [
     ["login", "status"],
     ["login", "status", "--output-type", "json", "--tenant"],

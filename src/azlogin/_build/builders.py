@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._config.authority import Authority, parse_tenant
 from .._config.login_types import LOGIN_TYPES
 from .._config.plan import Plan
 from .._config.settings import Settings
 from .._errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = ["AZCOPY_CLIENT_ID", "BUILDERS", "MSI_ID_SETTINGS", "BuildContext", "Builder"]
 

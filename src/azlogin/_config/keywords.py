@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from types import MappingProxyType
-from typing import Any, NamedTuple, Optional, TypedDict, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, TypedDict, Union
 
 from .._errors import ConfigurationError
 from .variables import (
@@ -23,6 +22,9 @@ from .variables import (
     TOKEN_STORE,
     VARIABLES,
 )
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = [
     "ALIASES",
@@ -85,7 +87,7 @@ ALL_KEYWORDS: tuple[str, ...] = (
     OVERRIDE_KEYWORDS + tuple(ALIASES) + OPTION_KEYWORDS + ENGINE_KEYWORDS
 )
 
-PromptCallback = Callable[[str, str, datetime], None]
+PromptCallback = Callable[[str, str, "datetime"], None]  # (datetime imported only for typing)
 """``(verification_uri, user_code, expires_on)``, as azure-identity's ``prompt_callback``."""
 
 STORE_CHOICES = ("default", "memory", "none")

@@ -8,7 +8,6 @@ Each command imports what it needs when it runs (the store, azure-identity), so 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, TextIO
 
@@ -16,7 +15,7 @@ from .._config.login_types import LoginType, lookup_login_type
 from .._config.settings import blank_to_none
 from .._config.variables import AUTO_LOGIN_TYPE
 from .._errors import ConfigurationError
-from ._output import claims, emit, emit_env
+from ._output import az_time, claims, emit, emit_env
 
 __all__ = [
     "DEFAULT_STORE",
@@ -91,14 +90,6 @@ def run_env(arguments: SimpleNamespace, environ: Mapping[str, str], out: TextIO)
     return 0
 
 
-def _az_time(epoch: int) -> str:
-    """``az account get-access-token``'s ``expiresOn``: local time, no zone (tools parse it)."""
-    try:
-        return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S.%f")
-    except (OverflowError, OSError, ValueError):
-        return str(epoch)
-
-
 def run_token(arguments: SimpleNamespace, environ: Mapping[str, str], out: TextIO) -> int:
     """``azlogin token``: the credential get_credential() would build here, its token."""
     from .._build.assemble import credential_for
@@ -113,7 +104,7 @@ def run_token(arguments: SimpleNamespace, environ: Mapping[str, str], out: TextI
         out,
         {
             "accessToken": token.token,
-            "expiresOn": _az_time(token.expires_on),
+            "expiresOn": az_time(token.expires_on),
             "expires_on": token.expires_on,
             "tenant": tenant if isinstance(tenant, str) else plan.settings.get("tenant_id"),
             "tokenType": token.token_type or "Bearer",

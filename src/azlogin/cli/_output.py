@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from .._config.env_report import EnvRow
 
-__all__ = ["claims", "emit", "emit_env", "local_time", "printable", "signed_in_as"]
+__all__ = ["az_time", "claims", "emit", "emit_env", "local_time", "printable", "signed_in_as"]
 
 
 def printable(text: str) -> str:
@@ -32,14 +32,42 @@ def printable(text: str) -> str:
     )
 
 
+def _local(epoch: float, *, utc_too: bool = False) -> time.struct_time | None:
+    """``epoch`` in the local zone, whole seconds; None beyond datetime's calendar (years 1 to
+    9999, in UTC too when ``utc_too``: a zone-aware datetime is made in UTC first). The time
+    module, not datetime: the CLI shows times without importing datetime."""
+    try:
+        moments = (time.localtime(epoch), *((time.gmtime(epoch),) if utc_too else ()))
+    except (OverflowError, OSError, ValueError, TypeError):
+        return None
+    return moments[0] if all(1 <= moment.tm_year <= 9999 for moment in moments) else None
+
+
+def _wall(moment: time.struct_time, between: str) -> str:
+    return (
+        f"{moment.tm_year:04d}-{moment.tm_mon:02d}-{moment.tm_mday:02d}{between}"
+        f"{moment.tm_hour:02d}:{moment.tm_min:02d}:{moment.tm_sec:02d}"
+    )
+
+
 def local_time(epoch: float) -> str:
     """An epoch time as ISO 8601 in the local zone, with its offset
-    (``2026-11-30T21:15:05+01:00``); a number beyond the calendar as itself."""
-    try:
-        moment = datetime.fromtimestamp(epoch, timezone.utc).astimezone()
-        return moment.isoformat(timespec="seconds")
-    except (OverflowError, OSError, ValueError, TypeError):
+    (``2026-11-30T21:15:05+01:00``, as datetime's ``isoformat(timespec="seconds")``); a number
+    beyond the calendar as itself."""
+    moment = _local(epoch, utc_too=True)
+    if moment is None:
         return f"{epoch} (seconds since 1970, beyond the calendar)"
+    offset = moment.tm_gmtoff
+    minutes, seconds = divmod(abs(offset), 60)
+    zone = f"{'-' if offset < 0 else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
+    return _wall(moment, "T") + zone + (f":{seconds:02d}" if seconds else "")
+
+
+def az_time(epoch: int) -> str:
+    """``az account get-access-token``'s ``expiresOn``: local time, no zone, microseconds
+    (tools parse it); a number beyond the calendar as itself."""
+    moment = _local(epoch)
+    return str(epoch) if moment is None else _wall(moment, " ") + ".000000"
 
 
 def claims(token: str) -> dict[str, Any]:
