@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import subprocess
 import sys
 import textwrap
 import uuid
 from pathlib import Path
+from typing import Any
 
+import cloudpickle
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 
@@ -99,6 +102,40 @@ def test_additionally_allowed_tenants_lets_get_token_ask_another_tenant(
     home = credential.get_token(STORAGE_SCOPE)
     assert EntraEmulator.decode(home.token)["tid"] == emulator.tenant_id
     assert emulator.requests["token"] == 2  # one per tenant: never the other tenant's token
+
+
+@pytest.mark.parametrize("dumps", [pickle.dumps, cloudpickle.dumps], ids=["pickle", "cloudpickle"])
+def test_a_pickled_credential_keeps_its_allowed_tenants(
+    emulator: EntraEmulator, monkeypatch: pytest.MonkeyPatch, dumps: Any
+) -> None:
+    """A worker's copy (rebuilt from the recipe, its secret from the worker's environment) may
+    still ask the other tenant: the keyword travels with the plain options."""
+    env = spn_env(emulator)
+    credential = azlogin.get_credential(
+        env=env, connection_verify=emulator.ca_path, additionally_allowed_tenants=[OTHER_TENANT]
+    )
+    blob = dumps(credential)
+    assert emulator.client_secret.encode() not in blob
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    copy = pickle.loads(blob)
+    token = copy.get_token(STORAGE_SCOPE, tenant_id=OTHER_TENANT)
+    assert EntraEmulator.decode(token.token)["tid"] == OTHER_TENANT
+    assert emulator.requests["token"] == 1
+
+
+def test_the_recipe_keeps_plain_options_and_lists_of_them() -> None:
+    from azlogin._config.plan import make_plan
+
+    keywords = {"login_type": "MSI", "token_store": "none", "retry_total": 2,
+                "retry_on_status_codes": [429, 503], "logging_enable": True,
+                "additionally_allowed_tenants": ["a", "b"], "transport": object()}  # fmt: skip
+    options = make_plan(parse_keywords(keywords), {}, None).recipe.options
+    assert options["retry_total"] == 2
+    assert options["retry_on_status_codes"] == (429, 503)
+    assert options["additionally_allowed_tenants"] == ("a", "b")
+    assert options["logging_enable"] is True
+    assert "transport" not in options  # not a plain value: never pickled
 
 
 # ---- logging_enable -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from .._errors import ConfigurationError, NotLoggedInError
 from .authority import Authority, parse_authority
 from .clouds import DEFAULT_AUTHORITY, authority_for_storage_host
 from .digest import sha256_hex
-from .keywords import Options, Request, StoreSpec, _Unset, store_spec
+from .keywords import RETRY_KEYWORDS, Options, Request, StoreSpec, _Unset, store_spec
 from .login_types import LoginType, lookup_login_type, valid_names
 from .saved import SavedLogin
 from .settings import Settings, blank_to_none, read_settings
@@ -47,8 +47,14 @@ PICKLED_OPTIONS = (
     "token_timeout",
     "token_store",
     "pickle_secrets",
+    "additionally_allowed_tenants",
+    "logging_enable",
+    *RETRY_KEYWORDS,
 )
-"""Options that survive pickling: plain values only (callables, transports and clocks do not)."""
+"""Options that survive pickling: plain values and lists of them (tenant IDs, status codes);
+callables, transports and clocks do not."""
+
+_PLAIN = (str, int, float, bool)
 
 
 def fingerprint(material: Mapping[str, Any]) -> str:
@@ -222,6 +228,17 @@ def _read(login_type: LoginType, source: Mapping[str, str], request: Request) ->
     return read_settings(login_type.name, login_type.variables, source, request.overrides)
 
 
+def _plain(value: Any) -> Any:
+    """``value`` if it is a plain value, or a tuple of its items if they all are; else None."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)) and all(
+        isinstance(item, _PLAIN) for item in value
+    ):
+        return tuple(value)
+    return None
+
+
 def _recipe(
     request: Request,
     login_type: LoginType,
@@ -232,11 +249,8 @@ def _recipe(
 ) -> Recipe:
     secrets = request.pickle_secrets and saved is None
     keywords = request.keywords
-    options = {
-        name: keywords[name]
-        for name in PICKLED_OPTIONS
-        if isinstance(keywords.get(name), (str, int, float, bool))
-    }
+    options = {name: _plain(keywords.get(name)) for name in PICKLED_OPTIONS}
+    options = {name: value for name, value in options.items() if value is not None}
     overrides = settings.values if secrets else settings.public()
     if saved is not None:  # the worker's own saved login supplies the rest, checked by identity
         overrides = {k: v for k, v in overrides.items() if k in settings.from_keyword}
