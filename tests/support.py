@@ -36,3 +36,29 @@ def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
             return False
         threading.Event().wait(0.01)
     return True
+
+
+OPENING_A_STORE_ITEM = (
+    "from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
+    "from cryptography.hazmat.primitives.kdf.hkdf import HKDF\n"
+    "from cryptography.hazmat.primitives import hashes\n"
+)
+"""What a process must import to open a store item: cryptography's AESGCM and HKDF."""
+
+
+def imported_by_dependencies(code: str = OPENING_A_STORE_ITEM) -> set[str]:
+    """The modules a fresh interpreter has after running ``code`` (a dependency's imports).
+
+    A test that says azlogin does not import a module allows it when a dependency the path
+    needs imports it itself: cryptography 42, the oldest admitted, imports dataclasses,
+    logging, random and datetime with its cipher modules; cryptography 50 none of them."""
+    import json
+    import subprocess
+    import sys
+
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
