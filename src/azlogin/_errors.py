@@ -6,6 +6,8 @@ Token acquisition failures are not here: they surface as azure-core's
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AzLoginError",
     "ConfigurationError",
@@ -13,6 +15,7 @@ __all__ = [
     "TokenStoreError",
     "UntrustedDestinationError",
     "refuse_pickling",
+    "repr_without",
 ]
 
 
@@ -49,6 +52,13 @@ class UntrustedDestinationError(AzLoginError):
 class TokenStoreError(AzLoginError):
     """A token store cannot be used safely: no encryption key, an unsafe directory, a locked
     secret store. The message says what was tried and how to fix it."""
+
+
+def repr_without(record: Any, *hidden: str) -> str:
+    """A NamedTuple's repr without the fields ``hidden``: secrets, or objects (a clock, an
+    opened store) whose own repr says nothing the record's other fields do not."""
+    shown = (f"{name}={getattr(record, name)!r}" for name in record._fields if name not in hidden)
+    return f"{type(record).__name__}({', '.join(shown)})"
 
 
 def refuse_pickling(holder: object) -> TypeError:

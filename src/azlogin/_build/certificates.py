@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
-from .._errors import ConfigurationError, refuse_pickling
+from .._errors import ConfigurationError, refuse_pickling, repr_without
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -29,7 +29,7 @@ class CertificateMaterial(NamedTuple):
     fmt: str  # "pem" or "pkcs12"
 
     def __repr__(self) -> str:
-        return f"CertificateMaterial(fmt={self.fmt!r})"
+        return repr_without(self, "data", "password")
 
     def __reduce__(self) -> Any:
         raise refuse_pickling(self)

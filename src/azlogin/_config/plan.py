@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
-from .._errors import ConfigurationError, NotLoggedInError
+from .._errors import ConfigurationError, NotLoggedInError, repr_without
 from .authority import Authority, parse_authority
 from .clouds import DEFAULT_AUTHORITY, authority_for_storage_host
 from .digest import sha256_hex
@@ -78,11 +78,7 @@ class Recipe(NamedTuple):
     be the same identity, or it refuses to build (:func:`check_rebuilt`)."""
 
     def __repr__(self) -> str:
-        return (
-            f"Recipe(asynchronous={self.asynchronous!r}, login_type={self.login_type!r}, "
-            f"trusted_microsoft_suffixes={self.trusted_microsoft_suffixes!r}, "
-            f"options={self.options!r}, identity={self.identity!r})"
-        )
+        return repr_without(self, "overrides")
 
 
 class Plan(NamedTuple):
@@ -108,9 +104,7 @@ class Plan(NamedTuple):
     """Where the cross-process fetch locks live: set by the shell."""
 
     def __repr__(self) -> str:  # the decisions; not the clock, recipe, store or lock folder
-        shown = ("login_type", "settings", "saved_login", "trusted", "host", "authority",
-                 "store", "policy", "options", "store_reason")  # fmt: skip
-        return f"Plan({', '.join(f'{name}={getattr(self, name)!r}' for name in shown)})"
+        return repr_without(self, "clock", "recipe", "token_store", "lock_directory")
 
     @property
     def identity(self) -> dict[str, str]:
@@ -249,8 +243,9 @@ def _recipe(
 ) -> Recipe:
     secrets = request.pickle_secrets and saved is None
     keywords = request.keywords
-    options = {name: _plain(keywords.get(name)) for name in PICKLED_OPTIONS}
-    options = {name: value for name, value in options.items() if value is not None}
+    options = {
+        name: value for name in PICKLED_OPTIONS if (value := _plain(keywords.get(name))) is not None
+    }
     overrides = settings.values if secrets else settings.public()
     if saved is not None:  # the worker's own saved login supplies the rest, checked by identity
         overrides = {k: v for k, v in overrides.items() if k in settings.from_keyword}

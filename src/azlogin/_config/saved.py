@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .._errors import refuse_pickling
+from .._errors import refuse_pickling, repr_without
 
 __all__ = ["LOGIN_ITEM", "SavedLogin"]
 
@@ -32,10 +32,7 @@ class SavedLogin(NamedTuple):
     saved_at: float = 0.0
 
     def __repr__(self) -> str:
-        return (
-            f"SavedLogin(login_type={self.login_type!r}, trusted_microsoft_suffixes="
-            f"{self.trusted_microsoft_suffixes!r}, saved_at={self.saved_at!r})"
-        )
+        return repr_without(self, "variables")
 
     def __reduce__(self) -> Any:
         raise refuse_pickling(self)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from .._config.keywords import StoreSpec
 from .._config.saved import LOGIN_ITEM, SavedLogin
 from .._config.variables import STORE_DIR, STORE_PASSPHRASE, TOKEN_STORE
-from .._errors import ConfigurationError, TokenStoreError
+from .._errors import ConfigurationError, TokenStoreError, repr_without
 from .._logs import Logger
 from ._file_store import EncryptedFileStore
 from ._keys import KernelKeyringKey, OsSecretStoreKey, PassphraseKey
@@ -35,7 +35,7 @@ class StoreChoice(NamedTuple):
     reason: str
 
     def __repr__(self) -> str:  # the store's own repr says nothing the reason does not
-        return f"StoreChoice(reason={self.reason!r})"
+        return repr_without(self, "store")
 
 
 _PATH_MAX = 4096
