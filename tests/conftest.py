@@ -21,6 +21,7 @@ from tests.support import SECRET
 if TYPE_CHECKING:
     from azlogin.testing import EntraEmulator
     from azlogin.testing.azurite import Azurite
+    from tests.test_cli import Cli
 
 PLUGIN = "azlogin"
 """The name azlogin's pytest plugin is registered under (its entry point)."""
@@ -131,6 +132,14 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def emulator(entra_emulator: EntraEmulator) -> EntraEmulator:
     """The plugin's `entra_emulator`: the session's emulator, reset for this test."""
     return entra_emulator
+
+
+@pytest.fixture
+def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
+    """The real console script with this test's HOME and the emulator's CA (tests/test_cli.py)."""
+    from tests.test_cli import Cli  # here: the CLI's tests import azure-identity
+
+    return Cli(emulator, private_home)
 
 
 @pytest.fixture

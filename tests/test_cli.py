@@ -48,11 +48,6 @@ class Cli:
         return result
 
 
-@pytest.fixture
-def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
-    return Cli(emulator, private_home)
-
-
 def spn_flags(emulator: EntraEmulator) -> list[str]:
     return ["login", "--service-principal", "--application-id", emulator.client_id,
             "--tenant-id", emulator.tenant_id, "--aad-endpoint", emulator.authority]  # fmt: skip

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -15,11 +14,6 @@ from azlogin.testing import EntraEmulator
 from tests.test_cli import CONSOLE_SCRIPT, Cli, spn_flags
 
 USAGE_LINE = re.compile(r"^usage: azlogin login \[-h\]", re.M)
-
-
-@pytest.fixture
-def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
-    return Cli(emulator, private_home)
 
 
 def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:

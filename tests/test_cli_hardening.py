@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
 
 import pytest
 
@@ -16,11 +15,6 @@ from tests.test_cli import Cli, spn_flags
 
 HOSTILE = "mallory\x1b[2J\u202eevil\nnext line\tü"
 """A user name a terminal would act on: clear screen, right-to-left override, a newline."""
-
-
-@pytest.fixture
-def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
-    return Cli(emulator, private_home)
 
 
 def test_a_huge_or_negative_token_lifetime_never_crashes_the_output(

@@ -25,11 +25,6 @@ WRONG_SECRET = "not-the-secret"
 
 
 @pytest.fixture
-def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
-    return Cli(emulator, private_home)
-
-
-@pytest.fixture
 def wrong_secret(emulator: EntraEmulator) -> dict[str, str]:
     """An SPN login from the environment whose client secret the emulator refuses (AADSTS7000215):
     azure-identity, imported while ``token`` runs, logs a WARNING."""

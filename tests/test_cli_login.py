@@ -5,17 +5,9 @@ it never silently replaces a saved login of another kind, and it says what it do
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
 
 from azlogin.testing import EntraEmulator
 from tests.test_cli import Cli, spn_flags
-
-
-@pytest.fixture
-def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
-    return Cli(emulator, private_home)
 
 
 def _device_flags(emulator: EntraEmulator) -> list[str]:

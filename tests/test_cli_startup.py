@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -36,11 +35,6 @@ FAST_LINES = [
     ["token", "--output-type", "json"],
     ["--output-type=json", "token", "--scope", STORAGE_SCOPE],
 ]
-
-
-@pytest.fixture
-def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
-    return Cli(emulator, private_home)
 
 
 @pytest.fixture

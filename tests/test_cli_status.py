@@ -7,21 +7,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from azlogin.testing import EntraEmulator
 from tests.test_cli import Cli, spn_flags
 
 JWT = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+")
 ZONE = {"TZ": "AZL-05:30"}  # POSIX: five and a half hours east of UTC, no tz database needed
-
-
-@pytest.fixture
-def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
-    return Cli(emulator, private_home)
 
 
 def _status(cli: Cli, *flags: str, env: dict[str, str] | None = None) -> tuple[str, Any]:

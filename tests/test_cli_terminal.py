@@ -8,7 +8,6 @@ import os
 import pty
 import select
 import time
-from pathlib import Path
 
 import pytest
 
@@ -57,11 +56,6 @@ class Terminal:
         _, status = os.waitpid(self.pid, 0)
         os.close(self.fd)
         return os.waitstatus_to_exitcode(status)
-
-
-@pytest.fixture
-def cli(emulator: EntraEmulator, private_home: Path) -> Cli:
-    return Cli(emulator, private_home)
 
 
 def test_the_client_secret_prompt_does_not_echo(cli: Cli, emulator: EntraEmulator) -> None:
