@@ -132,12 +132,15 @@ def _by_flag(rows: Sequence[Option]) -> dict[str, Option]:
     return {row.flag: row for row in rows}
 
 
-def _enter(command: str, found: dict[str, Any]) -> None:
-    """Sets the defaults argparse sets when it starts reading ``command``."""
-    for row in options(command):
+def _enter(command: str, found: dict[str, Any]) -> tuple[Option, ...]:
+    """Sets the defaults argparse sets when it starts reading ``command``; returns its own
+    options."""
+    own = options(command)
+    for row in own:
         found[row.name] = row.default
     if command in SUBCOMMANDS:
         found[SUBCOMMANDS[command][0]] = None
+    return own
 
 
 def read_fast(argv: Sequence[str]) -> SimpleNamespace | None:
@@ -155,9 +158,8 @@ def read_fast(argv: Sequence[str]) -> SimpleNamespace | None:
                 return None
             found[dest] = word
             command = f"{command} {word}".lstrip()
-            _enter(command, found)
-            own = options(command) if command in FAST else ()
-            accepted = _by_flag((*own, *COMMON))
+            own = _enter(command, found)
+            accepted = _by_flag((*own, *COMMON) if command in FAST else COMMON)
             continue
         flag, equals, given = word.partition("=")
         row = accepted.get(flag)
