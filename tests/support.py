@@ -38,6 +38,23 @@ def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
     return True
 
 
+def modules_after(code: str, env: dict[str, str] | None = None) -> set[str]:
+    """The modules a new interpreter (``sys.executable -c``) has loaded after running ``code``,
+    with ``env`` added to this process's environment."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
 OPENING_A_STORE_ITEM = (
     "from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
     "from cryptography.hazmat.primitives.kdf.hkdf import HKDF\n"
@@ -52,13 +69,4 @@ def imported_by_dependencies(code: str = OPENING_A_STORE_ITEM) -> set[str]:
     A test that says azlogin does not import a module allows it when a dependency the path
     needs imports it itself: cryptography 42, the oldest admitted, imports dataclasses,
     logging, random and datetime with its cipher modules; cryptography 50 none of them."""
-    import json
-    import subprocess
-    import sys
-
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return set(json.loads(done.stdout.splitlines()[-1]))
+    return modules_after(code)

@@ -9,8 +9,6 @@ benchmarks/bench_tokens.py, never asserted here.
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 
 import azlogin
 from azlogin.testing import EntraEmulator
-from tests.support import imported_by_dependencies
+from tests.support import imported_by_dependencies, modules_after
 
 IDENTITY = ("azure.identity", "msal", "msal_extensions")
 STORAGE_SDKS = ("azure.storage", "adlfs", "aiohttp")
@@ -30,33 +28,19 @@ NOT_FOR_A_STORED_TOKEN = (*IDENTITY, *STORAGE_SDKS, "requests", "keyring", "asyn
 credential; azure-core is: the token is its AccessToken; cryptography is: the item is opened)."""
 
 
-def _modules_after(code: str, env: dict[str, str] | None = None) -> set[str]:
-    """The modules a new interpreter has loaded after running ``code``."""
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return set(json.loads(done.stdout.splitlines()[-1]))
-
-
 def _loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
     """The ``packages`` (or their submodules) among ``modules``."""
     return sorted(p for p in packages if any(m == p or m.startswith(p + ".") for m in modules))
 
 
 def test_import_azlogin_imports_no_heavy_dependency() -> None:
-    modules = _modules_after("import azlogin")
+    modules = modules_after("import azlogin")
     assert _loaded(modules, HEAVY) == []
     assert "azlogin._build.assemble" not in modules  # the public names load on first use
 
 
 def test_every_public_name_is_still_importable_from_the_package() -> None:
-    modules = _modules_after(
+    modules = modules_after(
         "from azlogin import *\n"
         "import azlogin\n"
         "assert all(getattr(azlogin, name) is not None for name in azlogin.__all__)\n"
@@ -73,7 +57,7 @@ def test_every_public_name_is_still_importable_from_the_package() -> None:
     ["azlogin.storage", "azlogin.storage.aio", "azlogin.fsspec", "azlogin.persistence"],
 )
 def test_importing_a_public_module_imports_no_sdk(module: str) -> None:
-    assert _loaded(_modules_after(f"import {module}"), HEAVY) == []
+    assert _loaded(modules_after(f"import {module}"), HEAVY) == []
 
 
 def test_a_storage_client_imports_its_sdk_but_no_azure_identity_until_a_token(
@@ -86,7 +70,7 @@ def test_a_storage_client_imports_its_sdk_but_no_azure_identity_until_a_token(
         f"blob_service_client('https://acct.blob.core.windows.net', env={emulator.env('SPN')!r},"
         " token_store='none')"
     )
-    modules = _modules_after(code)
+    modules = modules_after(code)
     assert _loaded(modules, ("azure.storage",)) == ["azure.storage"]
     assert _loaded(modules, IDENTITY) == []
 
@@ -110,7 +94,7 @@ GET_TOKEN = {
 def _azure_core_imports_asyncio() -> bool:
     """Whether azure-core itself imports asyncio (1.31, the oldest admitted, does): then a
     sync process that hands out its AccessToken has asyncio, and azlogin is not the cause."""
-    return "asyncio" in _modules_after("import azure.core.credentials")
+    return "asyncio" in modules_after("import azure.core.credentials")
 
 
 @pytest.mark.parametrize(
@@ -142,7 +126,7 @@ def test_a_token_served_from_the_store_imports_no_azure_identity_msal_or_sdk(
             f"assert (token.token == {stored!r}) is {scope == azlogin.STORAGE_SCOPE}"
         )
         no_bus = {"DBUS_SESSION_BUS_ADDRESS": ""}  # as on a server: no OS secret store
-        return _modules_after(code, {"HOME": str(private_home), **no_bus})
+        return modules_after(code, {"HOME": str(private_home), **no_bus})
 
     modules = fresh_process(azlogin.STORAGE_SCOPE)
     assert sum(emulator.requests.values()) == 0  # served from the store
@@ -177,7 +161,7 @@ def test_a_stored_token_read_as_the_engine_keeps_it_imports_no_azure_core(
         f"assert not ({{'logging', 'dataclasses'}} - {theirs!r}) & set(sys.modules), 'ours'\n"
         f"assert credential.get_token_info().token == {stored!r}"
     )
-    modules = _modules_after(code, {"HOME": str(private_home), "DBUS_SESSION_BUS_ADDRESS": ""})
+    modules = modules_after(code, {"HOME": str(private_home), "DBUS_SESSION_BUS_ADDRESS": ""})
     assert sum(emulator.requests.values()) == 0
     assert _loaded(modules, ("azure.core", "azure.identity")) == ["azure.core"]
 

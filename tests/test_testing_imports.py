@@ -4,13 +4,10 @@ sys.modules."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 import azlogin.testing
+from tests.support import modules_after
 
 # What importing FakeCredential may load of azlogin: the package's errors and version, and
 # the token key FakeCredential records requests as.
@@ -36,25 +33,17 @@ HEAVY = (
 )
 
 
-def _modules_after(statement: str) -> set[str]:
-    code = f"import json, sys\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    return set(json.loads(done.stdout))
-
-
 @pytest.mark.parametrize(
     "statement", ["import azlogin.testing", "from azlogin.testing import FakeCredential"]
 )
 def test_fake_credential_loads_no_engine_emulator_or_trustme(statement: str) -> None:
-    loaded = _modules_after(statement)
+    loaded = modules_after(statement)
     assert {name for name in loaded if name.startswith("azlogin")} == LIGHT
     assert not [name for name in HEAVY if name in loaded]
 
 
 def test_importing_the_pytest_plugin_starts_nothing() -> None:
-    loaded = _modules_after("import azlogin.testing.pytest_plugin")
+    loaded = modules_after("import azlogin.testing.pytest_plugin")
     assert {name for name in loaded if name.startswith("azlogin")} == {
         *LIGHT,
         "azlogin.testing.pytest_plugin",
@@ -63,7 +52,8 @@ def test_importing_the_pytest_plugin_starts_nothing() -> None:
 
 
 def test_the_emulator_and_azurite_load_on_first_use() -> None:
-    loaded = _modules_after(
+    loaded = modules_after(
+        "import sys\n"
         "import azlogin.testing\n"
         "assert 'trustme' not in sys.modules\n"
         "azlogin.testing.EntraEmulator, azlogin.testing.Azurite"
